@@ -1,0 +1,43 @@
+#include "cli/app.h"
+
+#include <c10/util/Exception.h>
+
+#include <cstdio>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace trainbench::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "trainbench: trains real image classifiers on this machine's CPU or GPU and measures how fast it trains.\n"
+      "Start with `trainbench data synth --out data/gestures`, then `trainbench train --data data/gestures`."};
+  app.name("trainbench");
+  app.set_version_flag("--version", std::string("trainbench ") + TRAINBENCH_VERSION + " (" + TRAINBENCH_GIT_COMMIT + ")");
+  app.require_subcommand(1);
+  int exit_code = 0;
+  add_train_command(app, &exit_code);
+  add_eval_command(app, &exit_code);
+  add_predict_command(app, &exit_code);
+  add_devices_command(app, &exit_code);
+  add_data_command(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "trainbench: error: %s\n", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "trainbench: LibTorch error: %s\n", e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trainbench: unexpected error: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}
+
+}  // namespace trainbench::cli

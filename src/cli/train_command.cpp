@@ -1,0 +1,73 @@
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include "cli/commands.h"
+#include "core/interrupt.h"
+#include "models/registry.h"
+#include "train/trainer.h"
+
+namespace trainbench::cli {
+namespace {
+
+// runs/<model>-<UTC time> when --output is not given.
+std::string default_output(const std::string& model) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  return "runs/" + model + "-" + stamp;
+}
+
+int run_train(train::TrainConfig config) {
+  if (config.output.empty()) config.output = default_output(config.model);
+  const bool live = config.progress && train::ProgressBoard::is_terminal(stdout);
+  train::RunSummary summary;
+  {
+    train::ProgressBoard board(stdout, live);
+    summary = train::run_training(config, board);
+  }
+  std::printf("\n%s", train::format_summary_text(summary).c_str());
+  std::printf("  run folder: %s\n", config.output.c_str());
+  std::fflush(stdout);
+  return summary.interrupted ? 128 + core::interrupt_signal() : 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, int* exit_code) {
+  auto config = std::make_shared<train::TrainConfig>();
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train a classifier on an image folder (one sub-folder per class) with live progress.\n"
+               "Defaults reproduce the reference workload: resnet18d, 288 px, batch 32, 3 epochs, AdamW + OneCycle.");
+  std::string output;
+  cmd->add_option("--data", config->data, "Image folder to train on: DATA/<class>/*.jpg|png")->required();
+  cmd->add_option("--val-data", config->val_data, "Separate validation folder (default: split --data)");
+  cmd->add_option("--val-split", config->val_split, "Fraction of --data held out for validation")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  std::string models;
+  for (const std::string& name : models::model_names()) models += (models.empty() ? "" : ", ") + name;
+  cmd->add_option("--model", config->model, "Architecture: " + models)->capture_default_str();
+  cmd->add_option("--img-size", config->image_size, "Square input size after ResizePad (pixels)")
+      ->capture_default_str()->check(CLI::Range(8, 4096));
+  cmd->add_option("-b,--batch-size", config->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--epochs", config->epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", config->lr, "Peak learning rate of the OneCycle schedule")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--weight-decay", config->weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", config->seed, "Seed for the split, sample order and initial weights")->capture_default_str();
+  cmd->add_option("--workers", config->workers, "Loader threads (0: one per available core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--prefetch", config->prefetch_per_worker, "Batches each worker may prepare ahead")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", config->threads, "Compute threads (0: all available cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--device", config->device, "auto, cpu, cuda[:N], xpu[:N] or mps (see `trainbench devices`)")->capture_default_str();
+  cmd->add_option("-o,--output", config->output, "Run folder to write (default: runs/<model>-<UTC time>)");
+  cmd->add_option("--max-steps", config->max_steps, "Stop after this many optimizer steps (0: no limit); the schedule spans them")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--overwrite", config->overwrite, "Reuse a non-empty run folder, replacing its results");
+  cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
+  cmd->callback([config, exit_code] { *exit_code = run_train(*config); });
+}
+
+}  // namespace trainbench::cli

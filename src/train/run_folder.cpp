@@ -1,0 +1,88 @@
+#include "train/run_folder.h"
+
+#include <cstring>
+
+#include "core/error.h"
+
+namespace trainbench::train {
+namespace fs = std::filesystem;
+
+void write_file_atomically(const fs::path& path, const std::string& contents) {
+  const fs::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw RunError("cannot write " + temporary.string() + ": " + std::strerror(errno));
+    out << contents;
+    out.flush();
+    if (!out) throw RunError("cannot write " + temporary.string() + " (disk full?)");
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) throw RunError("cannot replace " + path.string() + ": " + error.message());
+}
+
+RunFolder RunFolder::create(const fs::path& path, bool overwrite) {
+  std::error_code error;
+  if (fs::exists(path, error)) {
+    if (!fs::is_directory(path, error)) throw RunError(path.string() + " exists and is not a folder");
+    if (!fs::is_empty(path, error) && !overwrite) {
+      throw RunError("run folder " + path.string() + " already exists and is not empty; choose another --output or pass --overwrite");
+    }
+    // Stale results of an earlier run must not mix with this one.
+    for (const char* name : {RunFiles::kMetrics, RunFiles::kSummary, RunFiles::kMetadata, RunFiles::kBestWeights,
+                             RunFiles::kLastWeights, RunFiles::kLastOptimizer}) {
+      fs::remove(path / name, error);
+    }
+  }
+  fs::create_directories(path, error);
+  if (error) throw RunError("cannot create run folder " + path.string() + ": " + error.message());
+  RunFolder folder(path);
+  folder.metrics_.open(path / RunFiles::kMetrics, std::ios::trunc);
+  if (!folder.metrics_) throw RunError("cannot write " + (path / RunFiles::kMetrics).string());
+  return folder;
+}
+
+RunFolder RunFolder::open(const fs::path& path) {
+  std::error_code error;
+  if (!fs::is_directory(path, error)) throw RunError("run folder " + path.string() + " does not exist");
+  for (const char* name : {RunFiles::kConfig, RunFiles::kClasses}) {
+    if (!fs::exists(path / name, error)) {
+      throw RunError(path.string() + " is not a trainbench run folder (no " + name + ")");
+    }
+  }
+  return RunFolder(path);
+}
+
+void RunFolder::write_json(const char* name, const nlohmann::ordered_json& value) const {
+  write_file_atomically(file(name), value.dump(2) + "\n");
+}
+
+nlohmann::json RunFolder::read_json(const char* name) const {
+  std::ifstream in(file(name));
+  if (!in) throw RunError("cannot read " + file(name).string());
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(file(name).string() + " is not valid JSON: " + e.what());
+  }
+}
+
+void RunFolder::write_classes(const std::vector<std::string>& classes) const {
+  write_json(RunFiles::kClasses, {{"classes", classes}});
+}
+
+std::vector<std::string> RunFolder::read_classes() const {
+  const nlohmann::json json = read_json(RunFiles::kClasses);
+  try {
+    return json.at("classes").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(file(RunFiles::kClasses).string() + " has no class list: " + e.what());
+  }
+}
+
+void RunFolder::append_metrics(const nlohmann::ordered_json& record) {
+  metrics_ << record.dump() << '\n';
+  metrics_.flush();
+}
+
+}  // namespace trainbench::train

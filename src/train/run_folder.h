@@ -1,0 +1,54 @@
+#pragma once
+// A run folder and the files in it. Every file name lives here; JSON files
+// are replaced atomically (write a temporary file, then rename) so a reader
+// or a crash never sees half a file.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace trainbench::train {
+
+struct RunFiles {
+  static constexpr const char* kConfig = "config.json";
+  static constexpr const char* kClasses = "classes.json";
+  static constexpr const char* kMetrics = "metrics.jsonl";
+  static constexpr const char* kMetadata = "training_metadata.json";
+  static constexpr const char* kSummary = "summary.json";
+  static constexpr const char* kBestWeights = "best_model.pt";
+  static constexpr const char* kLastWeights = "last_model.pt";
+  static constexpr const char* kLastOptimizer = "last_optimizer.pt";
+};
+
+class RunFolder {
+ public:
+  // A new run: creates the folder. An existing non-empty folder is an error
+  // unless overwrite is set (then our files in it are replaced).
+  static RunFolder create(const std::filesystem::path& path, bool overwrite);
+  // A finished (or interrupted) run, for eval and predict.
+  static RunFolder open(const std::filesystem::path& path);
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path file(const char* name) const { return path_ / name; }
+
+  void write_json(const char* name, const nlohmann::ordered_json& value) const;
+  nlohmann::json read_json(const char* name) const;
+
+  void write_classes(const std::vector<std::string>& classes) const;
+  std::vector<std::string> read_classes() const;
+
+  // Appends one line to metrics.jsonl and flushes it.
+  void append_metrics(const nlohmann::ordered_json& record);
+
+ private:
+  explicit RunFolder(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+  std::ofstream metrics_;
+};
+
+// Writes via a temporary file in the same folder and renames it into place.
+void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
+
+}  // namespace trainbench::train

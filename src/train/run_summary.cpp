@@ -1,0 +1,62 @@
+#include "train/run_summary.h"
+
+#include <cstdio>
+
+namespace trainbench::train {
+
+nlohmann::ordered_json to_json(const RunSummary& s) {
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const data::SkippedFile& f : s.skipped_examples) skipped.push_back({{"path", f.path}, {"reason", f.reason}});
+  return {{"model", s.model},
+          {"device", s.device},
+          {"device_name", s.device_name},
+          {"threads", s.threads},
+          {"workers", s.workers},
+          {"img_size", s.image_size},
+          {"batch_size", s.batch_size},
+          {"epochs", s.epochs},
+          {"steps", s.steps},
+          {"train_images", s.train_images},
+          {"val_images", s.val_images},
+          {"skipped_files", s.skipped_files},
+          {"skipped_examples", skipped},
+          {"train_loss", s.train_loss},
+          {"train_accuracy", s.train_accuracy},
+          {"val_loss", s.val_loss},
+          {"val_accuracy", s.val_accuracy},
+          {"best_val_loss", s.best_val_loss},
+          {"best_epoch", s.best_epoch},
+          {"train_images_per_sec", s.train_images_per_sec},
+          {"first_epoch_images_per_sec", s.first_epoch_images_per_sec},
+          {"data_wait_fraction", s.data_wait_fraction},
+          {"wall_seconds", s.wall_seconds},
+          {"interrupted", s.interrupted}};
+}
+
+std::string format_summary_text(const RunSummary& s) {
+  char text[1024];
+  std::snprintf(text, sizeof text,
+                "%s%s on %s (%s), %d threads, %d workers\n"
+                "  %lld steps over %d epochs, %lld train / %lld val images, %lld files skipped\n"
+                "  train loss %.4f  accuracy %.4f\n"
+                "  val   loss %.4f  accuracy %.4f  (best loss %.4f at epoch %d)\n"
+                "  %.1f train images/s (first epoch %.1f), data wait %.1f%%, wall %.1f s\n",
+                s.interrupted ? "INTERRUPTED: " : "", s.model.c_str(), s.device.c_str(), s.device_name.c_str(),
+                s.threads, s.workers, static_cast<long long>(s.steps), s.epochs,
+                static_cast<long long>(s.train_images), static_cast<long long>(s.val_images),
+                static_cast<long long>(s.skipped_files), s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
+                s.best_val_loss, s.best_epoch, s.train_images_per_sec, s.first_epoch_images_per_sec,
+                100.0 * s.data_wait_fraction, s.wall_seconds);
+  std::string out = text;
+  constexpr std::size_t kPrinted = 5;
+  for (std::size_t i = 0; i < s.skipped_examples.size() && i < kPrinted; ++i) {
+    out += "  skipped " + s.skipped_examples[i].path + ": " + s.skipped_examples[i].reason + "\n";
+  }
+  if (s.skipped_files > static_cast<std::int64_t>(kPrinted)) {
+    out += "  ... and " + std::to_string(s.skipped_files - static_cast<std::int64_t>(kPrinted)) +
+           " more (summary.json lists the first " + std::to_string(s.skipped_examples.size()) + ")\n";
+  }
+  return out;
+}
+
+}  // namespace trainbench::train

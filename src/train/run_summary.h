@@ -1,0 +1,45 @@
+#pragma once
+// The result of a training run: summary.json's one schema, and its printers.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/skipped_files.h"
+
+namespace trainbench::train {
+
+struct RunSummary {
+  std::string model;
+  std::string device;       // "cpu", "cuda:0", ...
+  std::string device_name;  // CPU model or GPU name
+  int threads = 0;
+  int workers = 0;
+  int image_size = 0;
+  int batch_size = 0;
+  int epochs = 0;          // epochs started
+  std::int64_t steps = 0;  // optimizer steps taken
+  std::int64_t train_images = 0;  // training set size
+  std::int64_t val_images = 0;
+  std::int64_t skipped_files = 0;
+  std::vector<data::SkippedFile> skipped_examples;  // the first few
+  double train_loss = 0.0;     // mean batch loss of the last training pass
+  double train_accuracy = 0.0;
+  double val_loss = 0.0;       // of the last evaluation
+  double val_accuracy = 0.0;
+  double best_val_loss = 0.0;
+  int best_epoch = 0;          // 1-based
+  double train_images_per_sec = 0.0;  // images / wall time over the training passes
+  double first_epoch_images_per_sec = 0.0;
+  double data_wait_fraction = 0.0;    // share of training-pass time spent waiting for a batch
+  double wall_seconds = 0.0;
+  bool interrupted = false;
+};
+
+nlohmann::ordered_json to_json(const RunSummary& summary);
+
+// The few lines printed at the end of `train`.
+std::string format_summary_text(const RunSummary& summary);
+
+}  // namespace trainbench::train

@@ -1,0 +1,53 @@
+#include "train/train_config.h"
+
+#include "core/error.h"
+
+namespace trainbench::train {
+
+nlohmann::ordered_json to_json(const TrainConfig& c) {
+  return {{"data", c.data.string()},
+          {"val_data", c.val_data.string()},
+          {"val_split", c.val_split},
+          {"model", c.model},
+          {"img_size", c.image_size},
+          {"batch_size", c.batch_size},
+          {"epochs", c.epochs},
+          {"lr", c.lr},
+          {"weight_decay", c.weight_decay},
+          {"adam_eps", c.adam_eps},
+          {"seed", c.seed},
+          {"workers", c.workers},
+          {"prefetch", c.prefetch_per_worker},
+          {"threads", c.threads},
+          {"device", c.device},
+          {"output", c.output.string()},
+          {"max_steps", c.max_steps}};
+}
+
+TrainConfig train_config_from_json(const nlohmann::json& json) {
+  TrainConfig c;
+  try {
+    c.data = json.at("data").get<std::string>();
+    c.val_data = json.at("val_data").get<std::string>();
+    c.val_split = json.at("val_split").get<double>();
+    c.model = json.at("model").get<std::string>();
+    c.image_size = json.at("img_size").get<int>();
+    c.batch_size = json.at("batch_size").get<int>();
+    c.epochs = json.at("epochs").get<int>();
+    c.lr = json.at("lr").get<double>();
+    c.weight_decay = json.at("weight_decay").get<double>();
+    c.adam_eps = json.at("adam_eps").get<double>();
+    c.seed = json.at("seed").get<std::uint64_t>();
+    c.workers = json.at("workers").get<int>();
+    c.prefetch_per_worker = json.at("prefetch").get<int>();
+    c.threads = json.at("threads").get<int>();
+    c.device = json.at("device").get<std::string>();
+    c.output = json.at("output").get<std::string>();
+    c.max_steps = json.at("max_steps").get<std::int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());
+  }
+  return c;
+}
+
+}  // namespace trainbench::train

@@ -1,0 +1,38 @@
+#pragma once
+// Every setting of a training run, resolved (no "auto" left), and its one
+// JSON form: config.json in the run folder, read back by eval and predict.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace trainbench::train {
+
+struct TrainConfig {
+  std::filesystem::path data;
+  std::filesystem::path val_data;  // empty: split `data` with val_split
+  double val_split = 0.1;
+  std::string model = "resnet18d";
+  int image_size = 288;
+  int batch_size = 32;
+  int epochs = 3;
+  double lr = 1e-3;  // OneCycle max_lr
+  double weight_decay = 0.01;
+  double adam_eps = 1e-5;
+  std::uint64_t seed = 1234;
+  int workers = 0;  // 0: one per available core
+  int prefetch_per_worker = 2;
+  int threads = 0;  // 0: all available cores
+  std::string device = "auto";
+  std::filesystem::path output;
+  std::int64_t max_steps = 0;  // 0: epochs * batches
+  bool progress = true;
+  bool overwrite = false;
+};
+
+nlohmann::ordered_json to_json(const TrainConfig& config);
+// Throws RunError naming the missing or malformed key.
+TrainConfig train_config_from_json(const nlohmann::json& json);
+
+}  // namespace trainbench::train

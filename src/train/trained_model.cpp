@@ -1,0 +1,127 @@
+#include "train/trained_model.h"
+
+#include <torch/torch.h>
+
+#include "core/device.h"
+#include "core/error.h"
+#include "data/batch_loader.h"
+#include "data/image_codec.h"
+#include "data/image_folder.h"
+#include "data/normalize.h"
+#include "data/resize_pad.h"
+#include "models/registry.h"
+#include "train/checkpoint.h"
+#include "train/run_folder.h"
+
+namespace trainbench::train {
+namespace fs = std::filesystem;
+
+TrainedModel load_trained_model(const fs::path& run_dir, const std::string& device_request) {
+  const RunFolder run = RunFolder::open(run_dir);
+  TrainedModel trained;
+  trained.config = train_config_from_json(run.read_json(RunFiles::kConfig));
+  trained.classes = run.read_classes();
+  trained.device = core::resolve_device(device_request);
+  trained.model = models::create_model(trained.config.model, static_cast<int>(trained.classes.size()));
+  std::error_code error;
+  trained.weights = run.file(RunFiles::kBestWeights);
+  if (!fs::exists(trained.weights, error)) trained.weights = run.file(RunFiles::kLastWeights);
+  if (!fs::exists(trained.weights, error)) {
+    throw RunError("run " + run_dir.string() + " has no saved weights yet (it stopped before its first epoch ended)");
+  }
+  load_module(*trained.model, trained.weights);
+  trained.model->to(trained.device);
+  trained.model->eval();
+  return trained;
+}
+
+FolderEvaluation evaluate_folder(TrainedModel& trained, const fs::path& data_dir, int batch_size, int workers,
+                                 const std::function<void(std::int64_t, std::int64_t)>& on_batch) {
+  const data::ImageFolder folder = data::scan_image_folder_with_classes(data_dir, trained.classes);
+  data::LoaderOptions options;
+  options.image_size = trained.config.image_size;
+  options.batch_size = batch_size;
+  options.workers = workers;
+  options.pin_memory = trained.device.is_cuda();
+  auto skipped = std::make_shared<data::SkippedFiles>();
+  data::BatchLoader loader(folder.samples, options, skipped);
+  const std::int64_t total = loader.batches_per_epoch();
+  FolderEvaluation evaluation{evaluate(*trained.model, loader, trained.device,
+                                       [&](std::int64_t n, const RunningMetrics&) {
+                                         if (on_batch) on_batch(n, total);
+                                       }),
+                              0, {}};
+  evaluation.skipped_files = static_cast<std::int64_t>(skipped->count());
+  evaluation.skipped_examples = skipped->first(20);
+  return evaluation;
+}
+
+nlohmann::ordered_json to_json(const FolderEvaluation& evaluation, const std::vector<std::string>& classes) {
+  const EvalResult& r = evaluation.result;
+  nlohmann::ordered_json per_class = nlohmann::ordered_json::object();
+  nlohmann::ordered_json matrix = nlohmann::ordered_json::array();
+  for (int t = 0; t < r.confusion.classes(); ++t) {
+    const double accuracy = r.confusion.class_accuracy(t);
+    per_class[classes[t]] = {{"accuracy", accuracy < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(accuracy)},
+                             {"images", r.confusion.class_total(t)}};
+    nlohmann::ordered_json row = nlohmann::ordered_json::array();
+    for (int p = 0; p < r.confusion.classes(); ++p) row.push_back(r.confusion.count(t, p));
+    matrix.push_back(row);
+  }
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  for (const data::SkippedFile& f : evaluation.skipped_examples) skipped.push_back({{"path", f.path}, {"reason", f.reason}});
+  return {{"images", r.metrics.samples()},
+          {"loss", r.metrics.mean_loss()},
+          {"accuracy", r.metrics.accuracy()},
+          {"seconds", r.seconds},
+          {"skipped_files", evaluation.skipped_files},
+          {"skipped_examples", skipped},
+          {"classes", classes},
+          {"per_class", per_class},
+          {"confusion_matrix", matrix}};
+}
+
+std::vector<Prediction> predict_images(TrainedModel& trained, const std::vector<fs::path>& images, int top_k) {
+  if (top_k < 1) throw UsageError("--top-k must be at least 1");
+  const int k = std::min<int>(top_k, static_cast<int>(trained.classes.size()));
+  const int size = trained.config.image_size;
+  torch::NoGradGuard no_grad;
+  std::vector<Prediction> predictions;
+  for (const fs::path& path : images) {
+    Prediction prediction{path.string(), "", {}};
+    try {
+      const data::Image image = data::read_image_file(path, size);
+      torch::Tensor pixels = torch::empty({1, size, size, 3}, torch::kUInt8);
+      data::resize_pad_into(image, size, pixels.data_ptr<std::uint8_t>());
+      const torch::Tensor inputs = data::normalize_batch(pixels.to(trained.device));
+      const torch::Tensor probabilities = torch::softmax(trained.model->forward(inputs), 1).squeeze(0).cpu();
+      const auto [values, indices] = probabilities.topk(k);
+      for (int i = 0; i < k; ++i) {
+        prediction.top.emplace_back(trained.classes[static_cast<std::size_t>(indices[i].item<std::int64_t>())],
+                                    values[i].item<double>());
+      }
+    } catch (const DataError& e) {
+      prediction.error = e.what();
+    }
+    predictions.push_back(std::move(prediction));
+  }
+  return predictions;
+}
+
+nlohmann::ordered_json to_json(const std::vector<Prediction>& predictions) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Prediction& p : predictions) {
+    nlohmann::ordered_json entry = {{"path", p.path}};
+    if (!p.error.empty()) {
+      entry["error"] = p.error;
+    } else {
+      nlohmann::ordered_json top = nlohmann::ordered_json::array();
+      for (const auto& [name, probability] : p.top) top.push_back({{"class", name}, {"probability", probability}});
+      entry["top"] = top;
+    }
+    out.push_back(entry);
+  }
+  return out;
+}
+
+}  // namespace trainbench::train

@@ -1,0 +1,280 @@
+#include "train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "core/device.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/threads.h"
+#include "data/batch_loader.h"
+#include "data/image_folder.h"
+#include "models/registry.h"
+#include "train/checkpoint.h"
+#include "train/device_batch.h"
+#include "train/evaluation.h"
+#include "train/one_cycle.h"
+#include "train/run_folder.h"
+
+namespace trainbench::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+constexpr std::size_t kSkippedExamples = 20;
+
+struct DataSplit {
+  std::vector<std::string> classes;
+  std::vector<data::Sample> train;
+  std::vector<data::Sample> validation;
+};
+
+DataSplit load_data(const TrainConfig& config) {
+  const data::ImageFolder folder = data::scan_image_folder(config.data);
+  DataSplit split{folder.classes, {}, {}};
+  if (!config.val_data.empty()) {
+    split.train = folder.samples;
+    split.validation = data::scan_image_folder_with_classes(config.val_data, folder.classes).samples;
+  } else {
+    data::Split parts = data::split_samples(folder.samples, config.val_split, config.seed);
+    split.train = std::move(parts.train);
+    split.validation = std::move(parts.validation);
+  }
+  return split;
+}
+
+void apply_schedule(torch::optim::AdamW& optimizer, double lr, double beta1) {
+  for (torch::optim::OptimizerParamGroup& group : optimizer.param_groups()) {
+    auto& options = static_cast<torch::optim::AdamWOptions&>(group.options());
+    options.lr(lr);
+    options.betas(std::make_tuple(beta1, std::get<1>(options.betas())));
+  }
+}
+
+Postfix pass_postfix(const RunningMetrics& metrics, const PostfixValue& lr) {
+  // Alphabetical, as tqdm's set_postfix(**kwargs) prints them.
+  return {{"accuracy", metrics.accuracy()}, {"avg_loss", metrics.mean_loss()}, {"loss", metrics.last_loss()}, {"lr", lr}};
+}
+
+// What one training pass measured.
+struct PassTiming {
+  double seconds = 0.0;
+  double data_wait_seconds = 0.0;
+  std::int64_t images = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(const TrainConfig& config, ProgressBoard& board) : config_(config), board_(board) {}
+  RunSummary run();
+
+ private:
+  PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
+  EvalResult eval_pass(int epoch);
+  void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
+
+  TrainConfig config_;
+  ProgressBoard& board_;
+  torch::Device device_{torch::kCPU};
+  std::shared_ptr<models::Classifier> model_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<OneCycleSchedule> schedule_;
+  std::unique_ptr<data::BatchLoader> train_loader_;
+  std::unique_ptr<data::BatchLoader> val_loader_;
+  std::shared_ptr<data::SkippedFiles> skipped_ = std::make_shared<data::SkippedFiles>();
+  std::unique_ptr<RunFolder> run_folder_;
+  std::int64_t step_ = 0;
+  std::int64_t total_steps_ = 0;
+  RunSummary summary_;
+};
+
+RunSummary Trainer::run() {
+  const auto start = Clock::now();
+  // Before anything slow, so an early Ctrl-C also ends cleanly.
+  core::install_interrupt_handlers();
+  if (config_.epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
+  if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
+  config_.threads = core::configure_threads(config_.threads);
+  if (config_.workers == 0) config_.workers = core::available_cores();
+  device_ = core::resolve_device(config_.device);
+  config_.device = core::device_id(device_);
+
+  // Everything that can fail on bad input fails here, before any training.
+  const DataSplit data = load_data(config_);
+  run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
+  run_folder_->write_json(RunFiles::kConfig, to_json(config_));
+  run_folder_->write_classes(data.classes);
+
+  torch::manual_seed(config_.seed);
+  model_ = models::create_model(config_.model, static_cast<int>(data.classes.size()));
+  model_->to(device_);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      model_->parameters(),
+      torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay));
+
+  data::LoaderOptions loader_options;
+  loader_options.image_size = config_.image_size;
+  loader_options.batch_size = config_.batch_size;
+  loader_options.workers = config_.workers;
+  loader_options.prefetch_per_worker = config_.prefetch_per_worker;
+  loader_options.seed = config_.seed;
+  loader_options.pin_memory = device_.is_cuda();
+  loader_options.shuffle = true;
+  train_loader_ = std::make_unique<data::BatchLoader>(data.train, loader_options, skipped_);
+  loader_options.shuffle = false;
+  val_loader_ = std::make_unique<data::BatchLoader>(data.validation, loader_options, skipped_);
+
+  const std::int64_t batches = train_loader_->batches_per_epoch();
+  total_steps_ = static_cast<std::int64_t>(config_.epochs) * batches;
+  if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
+  const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
+  OneCycleOptions schedule_options;
+  schedule_options.max_lr = config_.lr;
+  schedule_options.total_steps = total_steps_;
+  schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
+
+  summary_.model = config_.model;
+  summary_.device = config_.device;
+  summary_.device_name = core::device_name(device_);
+  summary_.threads = config_.threads;
+  summary_.workers = config_.workers;
+  summary_.image_size = config_.image_size;
+  summary_.batch_size = config_.batch_size;
+  summary_.train_images = train_loader_->sample_count();
+  summary_.val_images = val_loader_->sample_count();
+  summary_.best_val_loss = INFINITY;
+
+  double train_seconds = 0.0, wait_seconds = 0.0;
+  std::int64_t train_images_seen = 0;
+  board_.begin_outer("Epochs", epochs_to_run);
+  for (int epoch = 1; epoch <= epochs_to_run && !summary_.interrupted; ++epoch) {
+    summary_.epochs = epoch;
+    RunningMetrics train_metrics;
+    const std::int64_t steps_this_epoch = std::min(batches, total_steps_ - step_);
+    const PassTiming timing = train_pass(epoch, steps_this_epoch, &train_metrics);
+    train_seconds += timing.seconds;
+    wait_seconds += timing.data_wait_seconds;
+    train_images_seen += timing.images;
+    if (epoch == 1 && timing.seconds > 0) summary_.first_epoch_images_per_sec = timing.images / timing.seconds;
+    summary_.train_loss = train_metrics.mean_loss();
+    summary_.train_accuracy = train_metrics.accuracy();
+    if (summary_.interrupted) break;
+    const EvalResult eval = eval_pass(epoch);
+    finish_epoch(epoch, train_metrics, eval);
+    board_.advance_outer();
+  }
+  board_.end_outer();
+
+  // The last state is always saved, also after an interruption, so the run
+  // folder holds the model exactly as far as it got.
+  save_module(*model_, run_folder_->file(RunFiles::kLastWeights));
+  save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
+  summary_.steps = step_;
+  summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
+  summary_.skipped_examples = skipped_->first(kSkippedExamples);
+  if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
+  summary_.train_images_per_sec = train_seconds > 0 ? train_images_seen / train_seconds : 0.0;
+  summary_.data_wait_fraction = train_seconds > 0 ? wait_seconds / train_seconds : 0.0;
+  summary_.wall_seconds = seconds_since(start);
+  run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
+  return summary_;
+}
+
+PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics) {
+  PassTiming timing;
+  const auto start = Clock::now();
+  model_->train();
+  train_loader_->start_epoch(epoch);
+  board_.begin_pass("Train", steps_this_epoch);
+  for (std::int64_t n = 0; n < steps_this_epoch; ++n) {
+    const auto wait_start = Clock::now();
+    std::optional<data::Batch> batch = train_loader_->next();
+    const double wait = seconds_since(wait_start);
+    if (!batch) break;
+    timing.data_wait_seconds += wait;
+
+    const double lr = schedule_->lr(step_);
+    apply_schedule(*optimizer_, lr, schedule_->momentum(step_));
+    const DeviceBatch on_device = to_device(*batch, device_);
+    const torch::Tensor logits = model_->forward(on_device.inputs);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, on_device.labels);
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    ++step_;
+
+    const double loss_value = loss.item<double>();
+    metrics->add_batch(logits.detach(), on_device.labels, loss_value);
+    timing.images += on_device.labels.size(0);
+    run_folder_->append_metrics({{"type", "train_step"},
+                                 {"epoch", epoch},
+                                 {"step", step_},
+                                 {"loss", loss_value},
+                                 {"lr", lr},
+                                 {"images", on_device.labels.size(0)},
+                                 {"data_wait_seconds", wait},
+                                 {"elapsed_seconds", seconds_since(start)}});
+    board_.update_pass(n + 1, pass_postfix(*metrics, lr));
+    if (core::interrupt_requested()) {
+      summary_.interrupted = true;
+      board_.message("Interrupted: stopping after step " + std::to_string(step_) + "; saving the run.");
+      break;
+    }
+  }
+  board_.end_pass();
+  timing.seconds = seconds_since(start);
+  run_folder_->append_metrics({{"type", "train_epoch"},
+                               {"epoch", epoch},
+                               {"loss", metrics->mean_loss()},
+                               {"accuracy", metrics->accuracy()},
+                               {"images", timing.images},
+                               {"seconds", timing.seconds},
+                               {"data_wait_seconds", timing.data_wait_seconds}});
+  return timing;
+}
+
+EvalResult Trainer::eval_pass(int epoch) {
+  board_.begin_pass("Eval", val_loader_->batches_per_epoch());
+  EvalResult result = evaluate(*model_, *val_loader_, device_, [&](std::int64_t n, const RunningMetrics& metrics) {
+    board_.update_pass(n, pass_postfix(metrics, ""));
+  });
+  board_.end_pass();
+  run_folder_->append_metrics({{"type", "eval"},
+                               {"epoch", epoch},
+                               {"loss", result.metrics.mean_loss()},
+                               {"accuracy", result.metrics.accuracy()},
+                               {"images", result.metrics.samples()},
+                               {"seconds", result.seconds}});
+  return result;
+}
+
+void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval) {
+  summary_.val_loss = eval.metrics.mean_loss();
+  summary_.val_accuracy = eval.metrics.accuracy();
+  if (summary_.val_loss < summary_.best_val_loss) {
+    summary_.best_val_loss = summary_.val_loss;
+    summary_.best_epoch = epoch;
+    save_module(*model_, run_folder_->file(RunFiles::kBestWeights));
+    // The notebook's training_metadata.json, written with each new best.
+    run_folder_->write_json(RunFiles::kMetadata, {{"epoch", epoch},
+                                                  {"train_loss", train_metrics.mean_loss()},
+                                                  {"valid_loss", eval.metrics.mean_loss()},
+                                                  {"metric_value", eval.metrics.accuracy()},
+                                                  {"learning_rate", schedule_->lr(std::max<std::int64_t>(step_ - 1, 0))},
+                                                  {"model_architecture", config_.model}});
+  }
+  // Checkpoint every epoch so an interrupted run keeps what it had.
+  save_module(*model_, run_folder_->file(RunFiles::kLastWeights));
+  save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
+}
+
+}  // namespace
+
+RunSummary run_training(const TrainConfig& config, ProgressBoard& board) { return Trainer(config, board).run(); }
+
+}  // namespace trainbench::train

@@ -1,0 +1,230 @@
+// Whole commands of the built binary on tiny data the test makes itself.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <random>
+
+#include "data/image_codec.h"
+#include "test_support.h"
+
+namespace trainbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string trainbench_command(const std::string& args) { return "'" + testing::trainbench_binary().string() + "' " + args; }
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// Three classes told apart by colour and by a stripe's direction, with noise,
+// mixed JPEG and PNG: learnable in a few epochs by a small ResNet.
+void make_data_set(const fs::path& root, int per_class) {
+  std::mt19937 rng(5);
+  const char* names[3] = {"horizontal", "plain", "vertical"};
+  for (int c = 0; c < 3; ++c) {
+    fs::create_directories(root / names[c]);
+    for (int i = 0; i < per_class; ++i) {
+      const int w = 40 + static_cast<int>(rng() % 20), h = 36 + static_cast<int>(rng() % 16);
+      data::Image image(w, h);
+      for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+          const bool stripe = (c == 0 && (y / 4) % 2 == 0) || (c == 2 && (x / 4) % 2 == 0);
+          std::uint8_t* p = image.pixel(x, y);
+          for (int k = 0; k < 3; ++k) p[k] = static_cast<std::uint8_t>((stripe ? 200 : 60) + rng() % 40);
+        }
+      }
+      const fs::path file = root / names[c] / ("img" + std::to_string(i) + (i % 2 ? ".png" : ".jpg"));
+      data::write_file_bytes(file, i % 2 ? data::encode_png(image) : data::encode_jpeg(image, 90));
+    }
+  }
+}
+
+// What one training run left behind, checked by the parts of the test below.
+struct TrainedRun {
+  fs::path data;
+  fs::path run;
+  std::string output;
+};
+
+void expect_learned_far_above_chance(const TrainedRun& t) {
+  const nlohmann::json summary = read_json(t.run / "summary.json");
+  EXPECT_GE(summary["val_accuracy"].get<double>(), 0.8) << summary.dump(2);  // chance is 0.33
+  EXPECT_LT(summary["val_loss"].get<double>(), 1.0);
+  EXPECT_EQ(summary["epochs"], 5);
+  EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), 73);
+  EXPECT_EQ(summary["skipped_files"], 1);  // the corrupt file, reported and passed over
+  EXPECT_GT(summary["train_images_per_sec"].get<double>(), 0.0);
+  EXPECT_GE(summary["data_wait_fraction"].get<double>(), 0.0);
+  EXPECT_LT(summary["data_wait_fraction"].get<double>(), 1.0);
+}
+
+void expect_every_run_file(const TrainedRun& t) {
+  for (const char* name : {"config.json", "classes.json", "metrics.jsonl", "training_metadata.json", "summary.json",
+                           "best_model.pt", "last_model.pt", "last_optimizer.pt"}) {
+    EXPECT_TRUE(fs::exists(t.run / name)) << name;
+  }
+  EXPECT_EQ(read_json(t.run / "classes.json")["classes"], nlohmann::json({"horizontal", "plain", "vertical"}));
+  const nlohmann::json metadata = read_json(t.run / "training_metadata.json");
+  EXPECT_EQ(metadata["model_architecture"], "resnet18");
+  for (const char* key : {"epoch", "train_loss", "valid_loss", "metric_value", "learning_rate"}) {
+    EXPECT_TRUE(metadata.contains(key)) << key;
+  }
+  // One line per step plus a train_epoch and an eval line per epoch.
+  const nlohmann::json summary = read_json(t.run / "summary.json");
+  std::ifstream metrics(t.run / "metrics.jsonl");
+  int steps = 0, evals = 0;
+  for (std::string line; std::getline(metrics, line);) {
+    const nlohmann::json record = nlohmann::json::parse(line);
+    steps += record["type"] == "train_step";
+    evals += record["type"] == "eval";
+  }
+  EXPECT_EQ(steps, summary["steps"].get<int>());
+  EXPECT_EQ(evals, 5);
+}
+
+// Without a terminal: one plain tqdm-style line per pass and per epoch.
+void expect_plain_progress_lines(const TrainedRun& t) {
+  int train_lines = 0, eval_lines = 0;
+  std::istringstream lines(t.output);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_EQ(line.find('\r'), std::string::npos);
+    EXPECT_EQ(line.find('\x1b'), std::string::npos);
+    if (line.rfind("Train: 100%|##########|", 0) == 0) ++train_lines;
+    if (line.rfind("Eval: 100%|##########|", 0) == 0) ++eval_lines;
+  }
+  EXPECT_EQ(train_lines, 5) << t.output;
+  EXPECT_EQ(eval_lines, 5);
+  EXPECT_NE(t.output.find("accuracy="), std::string::npos);
+  EXPECT_NE(t.output.find("lr=]"), std::string::npos);  // Eval shows an empty lr, like the notebook
+}
+
+void expect_eval_reports_accuracy_and_confusion(const TrainedRun& t) {
+  int code = -1;
+  const std::string out = testing::run_command(
+      trainbench_command("eval --json --run '" + t.run.string() + "' --data '" + t.data.string() + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json result = nlohmann::json::parse(out);
+  EXPECT_EQ(result["images"], 72);
+  EXPECT_EQ(result["skipped_files"], 1);
+  EXPECT_GE(result["accuracy"].get<double>(), 0.8);
+  int total = 0;
+  for (const auto& row : result["confusion_matrix"]) {
+    for (const auto& cell : row) total += cell.get<int>();
+  }
+  EXPECT_EQ(total, 72);
+  EXPECT_TRUE(result["per_class"].contains("vertical"));
+}
+
+void expect_predict_names_the_class(const TrainedRun& t) {
+  int code = -1;
+  const std::string image = (t.data / "vertical" / "img3.png").string();
+  const std::string out = testing::run_command(
+      trainbench_command("predict --json --top-k 2 --run '" + t.run.string() + "' '" + image + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json result = nlohmann::json::parse(out);
+  ASSERT_EQ(result[0]["top"].size(), 2u);
+  EXPECT_EQ(result[0]["top"][0]["class"], "vertical");
+  const std::string bad = (t.data / "plain" / "corrupt.jpg").string();
+  testing::run_command(trainbench_command("predict --run '" + t.run.string() + "' '" + bad + "' 2>/dev/null"), &code);
+  EXPECT_EQ(code, 1);  // an unreadable image is reported, and the exit code says so
+}
+
+// One training run (the slow part), then everything a user does with it.
+TEST(TrainCommand, TrainsEvaluatesAndPredictsOnTinyData) {
+  TempDir dir;
+  TrainedRun t{dir / "data", dir / "run", ""};
+  make_data_set(t.data, 24);
+  data::write_file_bytes(t.data / "plain" / "corrupt.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 2});
+  int code = -1;
+  t.output = testing::run_command(
+      trainbench_command("train --data '" + t.data.string() + "' --model resnet18 --img-size 32 -b 8 --epochs 5 " +
+                         "--lr 3e-3 --val-split 0.25 --threads 2 --workers 2 --no-progress --output '" + t.run.string() + "'"),
+      &code);
+  ASSERT_EQ(code, 0) << t.output;
+  {
+    SCOPED_TRACE("summary");
+    expect_learned_far_above_chance(t);
+  }
+  {
+    SCOPED_TRACE("run files");
+    expect_every_run_file(t);
+  }
+  {
+    SCOPED_TRACE("progress lines");
+    expect_plain_progress_lines(t);
+  }
+  {
+    SCOPED_TRACE("eval");
+    expect_eval_reports_accuracy_and_confusion(t);
+  }
+  {
+    SCOPED_TRACE("predict");
+    expect_predict_names_the_class(t);
+  }
+}
+
+TEST(Commands, BadInputIsOneClearLineAndANonZeroExit) {
+  TempDir dir;
+  int code = 0;
+  const std::string out = testing::run_command(
+      trainbench_command("train --data '" + (dir / "nowhere").string() + "' --output '" + (dir / "run").string() + "' 2>&1"), &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("trainbench: error: data folder"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(dir / "run"));  // nothing created for a run that cannot start
+  testing::run_command(trainbench_command("train --data x --model nonet --output y 2>&1"), &code);
+  EXPECT_EQ(code, 1);
+  testing::run_command(trainbench_command("train --data x --device cuda:3 2>&1"), &code);
+  EXPECT_EQ(code, 1);
+  testing::run_command(trainbench_command("train --img-size 0 2>&1"), &code);
+  EXPECT_NE(code, 0);
+}
+
+TEST(Commands, DevicesListsTheCpu) {
+  int code = -1;
+  const nlohmann::json devices = nlohmann::json::parse(testing::run_command(trainbench_command("devices --json"), &code));
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(devices[0]["id"], "cpu");
+}
+
+TEST(Commands, SynthWritesTheRequestedClassFolders) {
+  TempDir dir;
+  int code = -1;
+  const std::string out = testing::run_command(
+      trainbench_command("data synth --classes 3 --per-class 2 --seed 9 --out '" + (dir / "s").string() + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  std::vector<std::string> classes;
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir / "s")) {
+    classes.push_back(entry.path().filename().string());
+    for (const auto& file : fs::directory_iterator(entry.path())) files += file.path().extension() == ".jpg";
+  }
+  std::sort(classes.begin(), classes.end());
+  EXPECT_EQ(classes, (std::vector<std::string>{"call", "dislike", "fist"}));
+  EXPECT_EQ(files, 6);
+}
+
+// SIGINT stops after the current step, leaves a consistent run folder and
+// exits with 130.
+TEST(Commands, InterruptSavesTheRunAndExits130) {
+  TempDir dir;
+  make_data_set(dir / "data", 16);
+  int code = -1;
+  const std::string out = testing::run_command(
+      "timeout --preserve-status -s INT 6 " +
+          trainbench_command("train --data '" + (dir / "data").string() + "' --model resnet18 --img-size 32 -b 4 " +
+                             "--epochs 1000 --threads 1 --workers 1 --no-progress --output '" + (dir / "run").string() + "'"),
+      &code);
+  EXPECT_EQ(code, 130) << out;
+  const nlohmann::json summary = read_json(dir / "run" / "summary.json");
+  EXPECT_TRUE(summary["interrupted"].get<bool>());
+  EXPECT_GT(summary["steps"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(dir / "run" / "last_model.pt"));
+}
+
+}  // namespace
+}  // namespace trainbench

@@ -1,0 +1,51 @@
+#pragma once
+// Helpers shared by the tests: temporary folders, running the Python
+// reference (Debian's /usr/bin/python3 with torch and torchvision), and the
+// simple tensor file the reference scripts write.
+#include <torch/types.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/image.h"
+
+namespace trainbench::testing {
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::filesystem::path source_dir();
+std::filesystem::path trainbench_binary();
+
+// Runs tests/reference/<script> with /usr/bin/python3 and the arguments;
+// returns its exit code (stdout/stderr go to the test log).
+int run_reference(const std::string& script, const std::vector<std::string>& args);
+
+// Runs a shell command line, capturing stdout (stderr goes to the test log);
+// *exit_code receives the exit status.
+std::string run_command(const std::string& command, int* exit_code);
+
+// Reads the safetensors-layout file written by tests/reference/tensor_file.py
+// (an 8-byte little-endian header length, a JSON header, raw data). Only the
+// dtypes the references use: F32, F64, I64, U8.
+std::map<std::string, torch::Tensor> read_tensor_file(const std::filesystem::path& path);
+void write_tensor_file(const std::filesystem::path& path, const std::map<std::string, torch::Tensor>& tensors);
+
+// A deterministic test picture with gradients and edges (not flat, so
+// resampling and codecs are exercised).
+data::Image test_pattern(int width, int height, int seed = 0);
+
+}  // namespace trainbench::testing

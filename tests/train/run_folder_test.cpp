@@ -1,0 +1,73 @@
+#include "train/run_folder.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+#include "test_support.h"
+#include "train/run_summary.h"
+#include "train/train_config.h"
+
+namespace trainbench::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(RunFolder, CreatesAndRefusesToMixRuns) {
+  testing::TempDir dir;
+  RunFolder run = RunFolder::create(dir / "run", false);
+  run.write_classes({"a", "b"});
+  run.append_metrics({{"type", "train_step"}, {"step", 1}});
+  run.append_metrics({{"type", "train_step"}, {"step", 2}});
+  EXPECT_THROW(RunFolder::create(dir / "run", false), RunError);
+  // With overwrite the old results go, so nothing of the earlier run remains.
+  RunFolder again = RunFolder::create(dir / "run", true);
+  std::ifstream metrics(dir / "run" / RunFiles::kMetrics);
+  std::string line;
+  EXPECT_FALSE(std::getline(metrics, line));
+}
+
+TEST(RunFolder, JsonFilesRoundTripAndLeaveNoTemporaryFiles) {
+  testing::TempDir dir;
+  RunFolder run = RunFolder::create(dir / "run", false);
+  TrainConfig config;
+  config.data = "/data/x";
+  config.model = "resnet50d";
+  config.image_size = 160;
+  config.seed = 77;
+  run.write_json(RunFiles::kConfig, to_json(config));
+  run.write_classes({"call", "dislike"});
+  const RunFolder opened = RunFolder::open(dir / "run");
+  const TrainConfig back = train_config_from_json(opened.read_json(RunFiles::kConfig));
+  EXPECT_EQ(back.model, "resnet50d");
+  EXPECT_EQ(back.image_size, 160);
+  EXPECT_EQ(back.seed, 77u);
+  EXPECT_EQ(back.data, "/data/x");
+  EXPECT_EQ(opened.read_classes(), (std::vector<std::string>{"call", "dislike"}));
+  for (const auto& entry : fs::directory_iterator(dir / "run")) EXPECT_NE(entry.path().extension(), ".tmp");
+}
+
+TEST(RunFolder, OpenNeedsARunFolder) {
+  testing::TempDir dir;
+  EXPECT_THROW(RunFolder::open(dir / "none"), RunError);
+  EXPECT_THROW(RunFolder::open(dir.path()), RunError);
+  EXPECT_THROW(train_config_from_json(nlohmann::json{{"model", "resnet18"}}), RunError);
+}
+
+TEST(RunSummary, JsonHasTheFieldsScriptsRead) {
+  RunSummary summary;
+  summary.model = "resnet18d";
+  summary.train_images_per_sec = 123.5;
+  summary.skipped_files = 1;
+  summary.skipped_examples = {{"a.jpg", "corrupt JPEG"}};
+  const nlohmann::ordered_json json = to_json(summary);
+  for (const char* key : {"model", "epochs", "steps", "train_images", "val_images", "skipped_files", "train_loss",
+                          "val_loss", "val_accuracy", "train_images_per_sec", "data_wait_fraction", "wall_seconds",
+                          "device"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["skipped_examples"][0]["reason"], "corrupt JPEG");
+  EXPECT_NE(format_summary_text(summary).find("skipped a.jpg: corrupt JPEG"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainbench::train
