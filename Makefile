@@ -6,10 +6,13 @@ JOBS ?= $(shell nproc)
 DATA_DIR ?= data/synthetic-gestures
 RUN_DIR ?= runs/default
 
-# The default job: 19 classes like HaGRID, small enough to train in a few
-# minutes on two cores and still show a ResNet clearly learning.
-SYNTH_PER_CLASS ?= 160
-RUN_FLAGS ?= --model resnet18d --img-size 96 --epochs 4 -b 32 --lr 2e-3
+# The default job: the workload's model and optimiser on the first 5 synthetic
+# gesture classes (call, dislike, fist, four, like) at 64 px, trained from
+# scratch in about three minutes on two cores. Measured here: validation
+# accuracy rises from chance (0.2) to about 0.45 in 4 epochs and keeps rising;
+# all 19 classes need far more than a few CPU minutes.
+SYNTH_FLAGS ?= --classes 5 --per-class 1000 --seed 1234
+RUN_FLAGS ?= --model resnet18d --img-size 64 --epochs 6 -b 32 --lr 2e-3
 
 .PHONY: setup build run test clean
 
@@ -24,7 +27,7 @@ build: setup $(BUILD_DIR)/CMakeCache.txt
 
 run: build
 	@if [ ! -d "$(DATA_DIR)" ]; then \
-	  $(BUILD_DIR)/trainbench data synth --out $(DATA_DIR) --per-class $(SYNTH_PER_CLASS) --seed 1234; \
+	  $(BUILD_DIR)/trainbench data synth --out $(DATA_DIR) $(SYNTH_FLAGS); \
 	fi
 	$(BUILD_DIR)/trainbench train --data $(DATA_DIR) $(RUN_FLAGS) --output $(RUN_DIR) --overwrite
 

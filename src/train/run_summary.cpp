@@ -4,9 +4,13 @@
 
 namespace trainbench::train {
 
+nlohmann::ordered_json to_json(const std::vector<data::SkippedFile>& skipped) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const data::SkippedFile& f : skipped) out.push_back({{"path", f.path}, {"reason", f.reason}});
+  return out;
+}
+
 nlohmann::ordered_json to_json(const RunSummary& s) {
-  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
-  for (const data::SkippedFile& f : s.skipped_examples) skipped.push_back({{"path", f.path}, {"reason", f.reason}});
   return {{"model", s.model},
           {"device", s.device},
           {"device_name", s.device_name},
@@ -19,7 +23,7 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"train_images", s.train_images},
           {"val_images", s.val_images},
           {"skipped_files", s.skipped_files},
-          {"skipped_examples", skipped},
+          {"skipped_examples", to_json(s.skipped_examples)},
           {"train_loss", s.train_loss},
           {"train_accuracy", s.train_accuracy},
           {"val_loss", s.val_loss},

@@ -10,6 +10,9 @@
 
 namespace trainbench::train {
 
+// How many skipped files a summary lists by name (the count is always exact).
+constexpr std::size_t kSkippedExamplesListed = 20;
+
 struct RunSummary {
   std::string model;
   std::string device;       // "cpu", "cuda:0", ...
@@ -38,6 +41,9 @@ struct RunSummary {
 };
 
 nlohmann::ordered_json to_json(const RunSummary& summary);
+
+// [{"path": ..., "reason": ...}, ...], as summary.json and eval's JSON list skipped files.
+nlohmann::ordered_json to_json(const std::vector<data::SkippedFile>& skipped);
 
 // The few lines printed at the end of `train`.
 std::string format_summary_text(const RunSummary& summary);

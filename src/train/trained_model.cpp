@@ -12,6 +12,7 @@
 #include "models/registry.h"
 #include "train/checkpoint.h"
 #include "train/run_folder.h"
+#include "train/run_summary.h"
 
 namespace trainbench::train {
 namespace fs = std::filesystem;
@@ -52,7 +53,7 @@ FolderEvaluation evaluate_folder(TrainedModel& trained, const fs::path& data_dir
                                        }),
                               0, {}};
   evaluation.skipped_files = static_cast<std::int64_t>(skipped->count());
-  evaluation.skipped_examples = skipped->first(20);
+  evaluation.skipped_examples = skipped->first(kSkippedExamplesListed);
   return evaluation;
 }
 
@@ -68,14 +69,12 @@ nlohmann::ordered_json to_json(const FolderEvaluation& evaluation, const std::ve
     for (int p = 0; p < r.confusion.classes(); ++p) row.push_back(r.confusion.count(t, p));
     matrix.push_back(row);
   }
-  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
-  for (const data::SkippedFile& f : evaluation.skipped_examples) skipped.push_back({{"path", f.path}, {"reason", f.reason}});
   return {{"images", r.metrics.samples()},
           {"loss", r.metrics.mean_loss()},
           {"accuracy", r.metrics.accuracy()},
           {"seconds", r.seconds},
           {"skipped_files", evaluation.skipped_files},
-          {"skipped_examples", skipped},
+          {"skipped_examples", to_json(evaluation.skipped_examples)},
           {"classes", classes},
           {"per_class", per_class},
           {"confusion_matrix", matrix}};

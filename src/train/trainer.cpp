@@ -25,8 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-constexpr std::size_t kSkippedExamples = 20;
-
 struct DataSplit {
   std::vector<std::string> classes;
   std::vector<data::Sample> train;
@@ -176,7 +174,7 @@ RunSummary Trainer::run() {
   save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
   summary_.steps = step_;
   summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
-  summary_.skipped_examples = skipped_->first(kSkippedExamples);
+  summary_.skipped_examples = skipped_->first(kSkippedExamplesListed);
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
   summary_.train_images_per_sec = train_seconds > 0 ? train_images_seen / train_seconds : 0.0;
   summary_.data_wait_fraction = train_seconds > 0 ? wait_seconds / train_seconds : 0.0;
