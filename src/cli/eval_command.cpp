@@ -57,18 +57,22 @@ int run_eval(const EvalOptions& options) {
   core::configure_threads(options.threads);
   train::TrainedModel trained = train::load_trained_model(options.run_dir, options.device);
   const int workers = options.workers > 0 ? options.workers : core::available_cores();
-  const bool live = options.progress && !options.json && train::ProgressBoard::is_terminal(stderr);
   train::FolderEvaluation evaluation;
-  {
+  if (options.progress && !options.json) {
     // Progress goes to stderr so that stdout stays the result alone.
-    train::ProgressBoard board(stderr, live);
+    train::ProgressBoard board(stderr, train::ProgressBoard::is_terminal(stderr));
     bool started = false;
     evaluation = train::evaluate_folder(trained, options.data, options.batch_size, workers,
                                         [&](std::int64_t n, std::int64_t total) {
-                                          if (!started) board.begin_pass("Eval", total), started = true;
+                                          if (!started) {
+                                            board.begin_pass("Eval", total);
+                                            started = true;
+                                          }
                                           board.update_pass(n);
                                         });
     if (started) board.end_pass();
+  } else {
+    evaluation = train::evaluate_folder(trained, options.data, options.batch_size, workers);
   }
   if (options.json) {
     std::printf("%s\n", train::to_json(evaluation, trained.classes).dump(2).c_str());
