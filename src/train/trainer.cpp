@@ -71,6 +71,9 @@ class Trainer {
   RunSummary run();
 
  private:
+  // Checks settings, scans the data, builds model, optimiser, loaders and
+  // schedule, and only then creates the run folder: bad input leaves nothing behind.
+  void prepare();
   PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
@@ -90,10 +93,7 @@ class Trainer {
   RunSummary summary_;
 };
 
-RunSummary Trainer::run() {
-  const auto start = Clock::now();
-  // Before anything slow, so an early Ctrl-C also ends cleanly.
-  core::install_interrupt_handlers();
+void Trainer::prepare() {
   if (config_.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
@@ -102,12 +102,7 @@ RunSummary Trainer::run() {
   device_ = core::resolve_device(config_.device);
   config_.device = core::device_id(device_);
 
-  // Everything that can fail on bad input fails here, before any training.
   const DataSplit data = load_data(config_);
-  run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
-  run_folder_->write_json(RunFiles::kConfig, to_json(config_));
-  run_folder_->write_classes(data.classes);
-
   torch::manual_seed(config_.seed);
   model_ = models::create_model(config_.model, static_cast<int>(data.classes.size()));
   model_->to(device_);
@@ -127,14 +122,16 @@ RunSummary Trainer::run() {
   loader_options.shuffle = false;
   val_loader_ = std::make_unique<data::BatchLoader>(data.validation, loader_options, skipped_);
 
-  const std::int64_t batches = train_loader_->batches_per_epoch();
-  total_steps_ = static_cast<std::int64_t>(config_.epochs) * batches;
+  total_steps_ = static_cast<std::int64_t>(config_.epochs) * train_loader_->batches_per_epoch();
   if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
-  const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
   OneCycleOptions schedule_options;
   schedule_options.max_lr = config_.lr;
   schedule_options.total_steps = total_steps_;
   schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
+
+  run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
+  run_folder_->write_json(RunFiles::kConfig, to_json(config_));
+  run_folder_->write_classes(data.classes);
 
   summary_.model = config_.model;
   summary_.device = config_.device;
@@ -146,6 +143,15 @@ RunSummary Trainer::run() {
   summary_.train_images = train_loader_->sample_count();
   summary_.val_images = val_loader_->sample_count();
   summary_.best_val_loss = INFINITY;
+}
+
+RunSummary Trainer::run() {
+  const auto start = Clock::now();
+  // Before anything slow, so an early Ctrl-C also ends cleanly.
+  core::install_interrupt_handlers();
+  prepare();
+  const std::int64_t batches = train_loader_->batches_per_epoch();
+  const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
 
   double train_seconds = 0.0, wait_seconds = 0.0;
   std::int64_t train_images_seen = 0;

@@ -176,8 +176,13 @@ TEST(Commands, BadInputIsOneClearLineAndANonZeroExit) {
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("trainbench: error: data folder"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "run"));  // nothing created for a run that cannot start
-  testing::run_command(trainbench_command("train --data x --model nonet --output y 2>&1"), &code);
+  make_data_set(dir / "data", 2);
+  const std::string unknown_model = testing::run_command(
+      trainbench_command("train --data '" + (dir / "data").string() + "' --model nonet --output '" + (dir / "run").string() + "' 2>&1"),
+      &code);
   EXPECT_EQ(code, 1);
+  EXPECT_NE(unknown_model.find("unknown model 'nonet'"), std::string::npos) << unknown_model;
+  EXPECT_FALSE(fs::exists(dir / "run"));
   testing::run_command(trainbench_command("train --data x --device cuda:3 2>&1"), &code);
   EXPECT_EQ(code, 1);
   testing::run_command(trainbench_command("train --img-size 0 2>&1"), &code);

@@ -1,0 +1,79 @@
+#pragma once
+// Turns a list of image files into uint8 batches, in worker threads, ahead of
+// the trainer. Each batch is decoded and ResizePad-ed straight into one
+// (optionally pinned) [n, size, size, 3] tensor. A bounded window of batches
+// in flight keeps memory flat; batches come out in epoch order whatever the
+// number of workers, and the order depends only on the seed and the epoch.
+#include <torch/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "data/image_folder.h"
+#include "data/skipped_files.h"
+
+namespace trainbench::data {
+
+struct LoaderOptions {
+  int image_size = 288;
+  int batch_size = 32;
+  int workers = 1;
+  int prefetch_per_worker = 2;  // batches in flight = workers * this
+  bool shuffle = false;
+  std::uint64_t seed = 1234;
+  bool pin_memory = false;  // page-locked host memory for fast copies to a GPU
+};
+
+struct Batch {
+  std::int64_t index = 0;  // position within the epoch
+  torch::Tensor images;    // uint8 [n, size, size, 3], n <= batch_size (bad files are left out)
+  torch::Tensor labels;    // int64 [n]
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(std::vector<Sample> samples, LoaderOptions options, std::shared_ptr<SkippedFiles> skipped);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  std::int64_t sample_count() const { return static_cast<std::int64_t>(samples_.size()); }
+  std::int64_t batches_per_epoch() const;
+  const LoaderOptions& options() const { return options_; }
+
+  // Begins an epoch: fixes its sample order and starts the workers.
+  void start_epoch(int epoch);
+
+  // The next batch of the epoch, in order; std::nullopt at its end. Blocks
+  // while workers catch up. A batch whose files all failed is passed over.
+  // Rethrows an unexpected error from a worker.
+  std::optional<Batch> next();
+
+ private:
+  void stop_workers();
+  void worker_loop();
+  Batch load_batch(std::int64_t batch_index);
+
+  std::vector<Sample> samples_;
+  LoaderOptions options_;
+  std::shared_ptr<SkippedFiles> skipped_;
+
+  std::vector<std::int64_t> order_;  // this epoch's sample order
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool stopping_ = false;
+  std::int64_t next_to_claim_ = 0;
+  std::int64_t next_to_deliver_ = 0;
+  std::map<std::int64_t, Batch> ready_;
+  std::exception_ptr worker_error_;
+};
+
+}  // namespace trainbench::data
