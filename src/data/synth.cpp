@@ -183,7 +183,7 @@ Image render_gesture(int class_index, std::uint64_t seed, int image_index) {
   if (class_index < 0 || class_index >= synth::kGestureCount) {
     throw UsageError("synthetic class index " + std::to_string(class_index) + " is outside 0..18");
   }
-  Rng rng(synth::mix_seed(seed, static_cast<std::uint64_t>(class_index), static_cast<std::uint64_t>(image_index)));
+  Rng rng(core::mix_seed(seed, {static_cast<std::uint64_t>(class_index), static_cast<std::uint64_t>(image_index)}));
 
   // HaGRID at 512 px: mostly phone frames, portrait or landscape.
   const int long_side = rng.uniform_int(448, 512);
@@ -211,8 +211,8 @@ Image render_gesture(int class_index, std::uint64_t seed, int image_index) {
 }
 
 int synth_jpeg_quality(int class_index, std::uint64_t seed, int image_index) {
-  Rng rng(synth::mix_seed(seed ^ kQualityStream, static_cast<std::uint64_t>(class_index),
-                          static_cast<std::uint64_t>(image_index)));
+  Rng rng(core::mix_seed(seed ^ kQualityStream,
+                         {static_cast<std::uint64_t>(class_index), static_cast<std::uint64_t>(image_index)}));
   return rng.uniform_int(60, 95);
 }
 

@@ -16,16 +16,6 @@ namespace {
 
 constexpr float kPi = 3.14159265358979f;
 
-// The splitmix64 finaliser: a bijective scrambler of 64-bit values.
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 float clamp01(float v) { return std::min(1.0f, std::max(0.0f, v)); }
 
 // Rotates v clockwise (on screen, y down) by the angle with this cos/sin.
@@ -70,22 +60,6 @@ float triangle_distance(Vec2 p, Vec2 a, Vec2 b, Vec2 c) {
 
 }  // namespace
 
-Rng::Rng(std::uint64_t seed) {
-  for (auto& s : state_) s = splitmix64(seed);
-}
-
-std::uint64_t Rng::next() {
-  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-  const std::uint64_t t = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= t;
-  state_[3] = rotl(state_[3], 45);
-  return result;
-}
-
 float Rng::uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
 float Rng::uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
 int Rng::uniform_int(int lo, int hi) {
@@ -93,15 +67,6 @@ int Rng::uniform_int(int lo, int hi) {
   return lo + static_cast<int>(((next() >> 32) * span) >> 32);
 }
 bool Rng::chance(float probability) { return uniform() < probability; }
-
-std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
-  std::uint64_t state = seed;
-  std::uint64_t h = splitmix64(state);
-  state = h ^ (a * 0xD1B54A32D192ED03ull);
-  h = splitmix64(state);
-  state = h ^ (b * 0xAEF17502108EF2D9ull);
-  return splitmix64(state);
-}
 
 float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
 float dot(Vec2 a, Vec2 b) { return a.x * b.x + a.y * b.y; }

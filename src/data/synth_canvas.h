@@ -6,17 +6,18 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/random.h"
 #include "data/image.h"
 
 namespace trainbench::data::synth {
 
-// xoshiro256** seeded through splitmix64. We do not use <random>'s
-// distributions because their output is implementation-defined, and the
-// synthetic files must be byte-identical wherever they are generated.
+// The drawing-friendly face of core::Rng (xoshiro256**). We do not use
+// <random>'s distributions because their output is implementation-defined,
+// and the synthetic files must be byte-identical wherever they are generated.
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed);
-  std::uint64_t next();
+  explicit Rng(std::uint64_t seed) : generator_(seed) {}
+  std::uint64_t next() { return generator_.next_u64(); }
   float uniform();                   // [0, 1)
   float uniform(float lo, float hi);  // [lo, hi)
   int uniform_int(int lo, int hi);    // [lo, hi], both ends included
@@ -24,12 +25,8 @@ class Rng {
   float symmetric(float magnitude) { return uniform(-magnitude, magnitude); }
 
  private:
-  std::uint64_t state_[4];
+  core::Rng generator_;
 };
-
-// One well-mixed 64-bit seed from a seed and two indices (class, image), so
-// that each image owns an independent random stream.
-std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t a, std::uint64_t b);
 
 struct Vec2 {
   float x = 0, y = 0;

@@ -2,8 +2,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "data/image_codec.h"
 #include "test_support.h"
@@ -213,21 +219,47 @@ TEST(Commands, SynthWritesTheRequestedClassFolders) {
   EXPECT_EQ(files, 6);
 }
 
-// SIGINT stops after the current step, leaves a consistent run folder and
-// exits with 130.
+// Starts trainbench with these arguments in the background; returns its pid.
+pid_t spawn_trainbench(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_strings = {testing::trainbench_binary().string()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  return pid;
+}
+
+bool file_contains(const fs::path& path, const std::string& text) {
+  std::ifstream in(path);
+  const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return contents.find(text) != std::string::npos;
+}
+
+// SIGINT in the middle of training stops after the current step, leaves a
+// consistent run folder and exits with 130.
 TEST(Commands, InterruptSavesTheRunAndExits130) {
   TempDir dir;
   make_data_set(dir / "data", 16);
-  int code = -1;
-  const std::string out = testing::run_command(
-      "timeout --preserve-status -s INT 6 " +
-          trainbench_command("train --data '" + (dir / "data").string() + "' --model resnet18 --img-size 32 -b 4 " +
-                             "--epochs 1000 --threads 1 --workers 1 --no-progress --output '" + (dir / "run").string() + "'"),
-      &code);
-  EXPECT_EQ(code, 130) << out;
+  const pid_t pid = spawn_trainbench({"train", "--data", (dir / "data").string(), "--model", "resnet18", "--img-size",
+                                      "32", "-b", "4", "--epochs", "1000", "--threads", "1", "--workers", "1",
+                                      "--no-progress", "--output", (dir / "run").string()});
+  ASSERT_GT(pid, 0);
+  // Interrupt once training has really started (its first step is logged).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!file_contains(dir / "run" / "metrics.jsonl", "train_step") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
   const nlohmann::json summary = read_json(dir / "run" / "summary.json");
   EXPECT_TRUE(summary["interrupted"].get<bool>());
   EXPECT_GT(summary["steps"].get<int>(), 0);
+  EXPECT_LT(summary["epochs"].get<int>(), 1000);
   EXPECT_TRUE(fs::exists(dir / "run" / "last_model.pt"));
 }
 
