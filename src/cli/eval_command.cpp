@@ -41,13 +41,14 @@ void print_text(const train::FolderEvaluation& evaluation, const std::vector<std
                   static_cast<long long>(r.confusion.class_total(c)));
     }
   }
-  // Confusion matrix: rows are the true class, columns the predicted one,
-  // headed by class index to keep it narrow.
-  std::printf("\nconfusion matrix (row: true class, column: predicted class index)\n%-*s", static_cast<int>(width), "");
+  // Confusion matrix: rows are the true class ("<index> <name>"), columns the
+  // predicted class index, to keep it narrow.
+  const int label_width = static_cast<int>(width + 1 + std::to_string(r.confusion.classes() - 1).size());
+  std::printf("\nconfusion matrix (row: true class, column: predicted class index)\n%-*s", label_width, "");
   for (int p = 0; p < r.confusion.classes(); ++p) std::printf(" %5d", p);
   std::printf("\n");
   for (int t = 0; t < r.confusion.classes(); ++t) {
-    std::printf("%-*s", static_cast<int>(width), (std::to_string(t) + " " + classes[t]).substr(0, width).c_str());
+    std::printf("%-*s", label_width, (std::to_string(t) + " " + classes[t]).c_str());
     for (int p = 0; p < r.confusion.classes(); ++p) std::printf(" %5lld", static_cast<long long>(r.confusion.count(t, p)));
     std::printf("\n");
   }
