@@ -1,11 +1,4 @@
-// Keep every a*b+c as two roundings: with FMA contraction (-march=native,
-// ARM) the pixels would differ between builds, and the synthetic data set is
-// meant to be byte-identical on every machine that generates it.
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+#include "data/synth_exact_float.h"  // first: no FMA contraction in this file
 #include "data/synth_canvas.h"
 
 #include <algorithm>
