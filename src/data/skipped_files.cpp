@@ -16,8 +16,14 @@ std::size_t SkippedFiles::count() const {
 }
 
 std::vector<SkippedFile> SkippedFiles::first(std::size_t limit) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return {files_.begin(), files_.begin() + static_cast<std::ptrdiff_t>(std::min(limit, files_.size()))};
+  std::vector<SkippedFile> sorted;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sorted = files_;
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+  sorted.resize(std::min(limit, sorted.size()));
+  return sorted;
 }
 
 }  // namespace trainbench::data

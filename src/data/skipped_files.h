@@ -18,7 +18,8 @@ class SkippedFiles {
   // Records a file once, however many epochs it fails in. Thread-safe.
   void add(const std::string& path, const std::string& reason);
   std::size_t count() const;
-  // The first `limit` files in the order they were first seen.
+  // Up to `limit` files, sorted by path so that a report does not depend on
+  // which worker thread met a bad file first.
   std::vector<SkippedFile> first(std::size_t limit) const;
 
  private:
