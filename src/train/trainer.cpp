@@ -77,6 +77,7 @@ class Trainer {
   PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
+  void save_last_state();  // last_model.pt and last_optimizer.pt
 
   TrainConfig config_;
   ProgressBoard& board_;
@@ -174,10 +175,10 @@ RunSummary Trainer::run() {
   }
   board_.end_outer();
 
-  // The last state is always saved, also after an interruption, so the run
-  // folder holds the model exactly as far as it got.
-  save_module(*model_, run_folder_->file(RunFiles::kLastWeights));
-  save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
+  // Every finished epoch has already saved its state (finish_epoch); an
+  // interrupted one saves here, so the run folder holds the model exactly as
+  // far as it got.
+  if (summary_.interrupted) save_last_state();
   summary_.steps = step_;
   summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
   summary_.skipped_examples = skipped_->first(kSkippedExamplesListed);
@@ -273,6 +274,10 @@ void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const
                                                   {"model_architecture", config_.model}});
   }
   // Checkpoint every epoch so an interrupted run keeps what it had.
+  save_last_state();
+}
+
+void Trainer::save_last_state() {
   save_module(*model_, run_folder_->file(RunFiles::kLastWeights));
   save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
 }
