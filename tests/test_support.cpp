@@ -1,16 +1,15 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <random>
+
+#include "weights/safetensors.h"
 
 namespace trainbench::testing {
 namespace fs = std::filesystem;
@@ -50,62 +49,14 @@ int run_reference(const std::string& script, const std::vector<std::string>& arg
   return exit_code;
 }
 
-namespace {
-
-torch::Dtype dtype_from_name(const std::string& name) {
-  if (name == "F32") return torch::kFloat32;
-  if (name == "F64") return torch::kFloat64;
-  if (name == "I64") return torch::kInt64;
-  if (name == "U8") return torch::kUInt8;
-  throw std::runtime_error("unsupported dtype " + name);
-}
-
-std::string dtype_name(torch::Dtype dtype) {
-  if (dtype == torch::kFloat32) return "F32";
-  if (dtype == torch::kFloat64) return "F64";
-  if (dtype == torch::kInt64) return "I64";
-  if (dtype == torch::kUInt8) return "U8";
-  throw std::runtime_error("unsupported dtype");
-}
-
-}  // namespace
-
 std::map<std::string, torch::Tensor> read_tensor_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
-  std::uint64_t header_size = 0;
-  in.read(reinterpret_cast<char*>(&header_size), 8);
-  std::string header(header_size, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_size));
-  const std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::map<std::string, torch::Tensor> tensors;
-  const nlohmann::json index = nlohmann::json::parse(header);
-  for (const auto& [name, entry] : index.items()) {
-    if (name == "__metadata__") continue;
-    const auto shape = entry.at("shape").get<std::vector<std::int64_t>>();
-    const auto offsets = entry.at("data_offsets").get<std::vector<std::size_t>>();
-    torch::Tensor t = torch::empty(shape, dtype_from_name(entry.at("dtype").get<std::string>()));
-    if (offsets[1] - offsets[0] != static_cast<std::size_t>(t.nbytes())) throw std::runtime_error("bad size for " + name);
-    std::memcpy(t.data_ptr(), data.data() + offsets[0], t.nbytes());
-    tensors[name] = t;
-  }
+  for (auto& [name, tensor] : weights::read_safetensors(path).tensors) tensors.emplace(name, std::move(tensor));
   return tensors;
 }
 
 void write_tensor_file(const fs::path& path, const std::map<std::string, torch::Tensor>& tensors) {
-  nlohmann::json header = nlohmann::json::object();
-  std::string data;
-  for (const auto& [name, tensor] : tensors) {
-    const torch::Tensor t = tensor.contiguous().cpu();
-    const std::size_t begin = data.size();
-    data.append(static_cast<const char*>(t.data_ptr()), t.nbytes());
-    header[name] = {{"dtype", dtype_name(t.scalar_type())}, {"shape", t.sizes().vec()}, {"data_offsets", {begin, data.size()}}};
-  }
-  const std::string text = header.dump();
-  const std::uint64_t size = text.size();
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(&size), 8);
-  out << text << data;
+  weights::write_safetensors(path, std::vector<std::pair<std::string, torch::Tensor>>(tensors.begin(), tensors.end()));
 }
 
 data::Image test_pattern(int width, int height, int seed) {

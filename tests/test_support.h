@@ -38,9 +38,9 @@ int run_reference(const std::string& script, const std::vector<std::string>& arg
 // *exit_code receives the exit status.
 std::string run_command(const std::string& command, int* exit_code);
 
-// Reads the safetensors-layout file written by tests/reference/tensor_file.py
-// (an 8-byte little-endian header length, a JSON header, raw data). Only the
-// dtypes the references use: F32, F64, I64, U8.
+// The safetensors files tests/reference/tensor_file.py writes and reads, by
+// name (through weights/safetensors.h, so the tests exercise the one reader).
+// Throw ModelError as read_safetensors / write_safetensors do.
 std::map<std::string, torch::Tensor> read_tensor_file(const std::filesystem::path& path);
 void write_tensor_file(const std::filesystem::path& path, const std::map<std::string, torch::Tensor>& tensors);
 

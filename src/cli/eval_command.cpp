@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/execution_flags.h"
 #include "core/threads.h"
 #include "train/progress_bar.h"
 #include "train/trained_model.h"
@@ -12,7 +13,7 @@ namespace {
 struct EvalOptions {
   std::string run_dir;
   std::string data;
-  std::string device = "auto";
+  train::ExecutionRequest execution;
   int batch_size = 64;
   int workers = 0;
   int threads = 0;
@@ -56,7 +57,7 @@ void print_text(const train::FolderEvaluation& evaluation, const std::vector<std
 
 int run_eval(const EvalOptions& options) {
   core::configure_threads(options.threads);
-  train::TrainedModel trained = train::load_trained_model(options.run_dir, options.device);
+  train::TrainedModel trained = train::load_trained_model(options.run_dir, options.execution);
   const int workers = options.workers > 0 ? options.workers : core::available_cores();
   train::FolderEvaluation evaluation;
   if (options.progress && !options.json) {
@@ -91,7 +92,8 @@ void add_eval_command(CLI::App& app, int* exit_code) {
                                              "per-class accuracy and the confusion matrix.");
   cmd->add_option("--run", options->run_dir, "Run folder written by `trainbench train`")->required();
   cmd->add_option("--data", options->data, "Image folder with one sub-folder per class (names as in training)")->required();
-  cmd->add_option("--device", options->device, "auto, cpu, cuda[:N], xpu[:N] or mps")->capture_default_str();
+  add_execution_flags(cmd, &options->execution.device, &options->execution.amp, &options->execution.channels_last,
+                      "auto: the device's usual choice (fp16 on NVIDIA, bf16 on XPU/MPS, off on CPU).");
   cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--workers", options->workers, "Loader threads (0: one per core)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/execution_flags.h"
 #include "core/threads.h"
 #include "train/trained_model.h"
 
@@ -11,7 +12,7 @@ namespace {
 struct PredictOptions {
   std::string run_dir;
   std::vector<std::string> images;
-  std::string device = "auto";
+  train::ExecutionRequest execution;
   int top_k = 5;
   int threads = 0;
   bool json = false;
@@ -19,7 +20,7 @@ struct PredictOptions {
 
 int run_predict(const PredictOptions& options) {
   core::configure_threads(options.threads);
-  train::TrainedModel trained = train::load_trained_model(options.run_dir, options.device);
+  train::TrainedModel trained = train::load_trained_model(options.run_dir, options.execution);
   std::vector<std::filesystem::path> paths(options.images.begin(), options.images.end());
   const std::vector<train::Prediction> predictions = train::predict_images(trained, paths, options.top_k);
   int failures = 0;
@@ -45,7 +46,8 @@ void add_predict_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--run", options->run_dir, "Run folder written by `trainbench train`")->required();
   cmd->add_option("images", options->images, "JPEG or PNG files")->required();
   cmd->add_option("--top-k", options->top_k, "How many classes to show per image")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--device", options->device, "auto, cpu, cuda[:N], xpu[:N] or mps")->capture_default_str();
+  add_execution_flags(cmd, &options->execution.device, &options->execution.amp, &options->execution.channels_last,
+                      "auto: the device's usual choice (fp16 on NVIDIA, bf16 on XPU/MPS, off on CPU).");
   cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", options->json, "Print the predictions as JSON");
   cmd->callback([options, exit_code] { *exit_code = run_predict(*options); });

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/execution_flags.h"
 #include "core/interrupt.h"
 #include "models/registry.h"
 #include "train/trainer.h"
@@ -61,7 +62,18 @@ void add_train_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--prefetch", config->prefetch_per_worker, "Batches each worker may prepare ahead")
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--threads", config->threads, "Compute threads (0: all available cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--device", config->device, "auto, cpu, cuda[:N], xpu[:N] or mps (see `trainbench devices`)")->capture_default_str();
+  add_execution_flags(cmd, &config->device, &config->amp, &config->channels_last,
+                      "auto is the workload's choice: fp16 on NVIDIA GPUs, bf16 on Intel XPU and Apple MPS, off on CPUs.");
+  cmd->add_flag("!--no-cudnn-benchmark", config->cudnn_benchmark,
+                "CUDA: use cuDNN's default convolution algorithms instead of timing them per shape");
+  cmd->add_option("--pretrained", config->pretrained,
+                  "Start from these weights: a .safetensors file with timm or torchvision ResNet names "
+                  "(e.g. timm's resnet18d.ra2_in1k); a head for another class count is re-initialised")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--pretrained-strict", config->pretrained_strict,
+                  "on: any other missing, unexpected or mis-shaped tensor is an error; off: load what fits and warn")
+      ->capture_default_str()
+      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
   cmd->add_option("-o,--output", config->output, "Run folder to write (default: runs/<model>-<UTC time>)");
   cmd->add_option("--max-steps", config->max_steps, "Stop after this many optimizer steps (0: no limit); the schedule spans them")
       ->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -3,6 +3,7 @@
 // libtorch-dev is 1.13.1 (CPU only); GPU machines use the LibTorch bundled in
 // a PyTorch 2.x wheel. Everything that is spelled differently between the two
 // lives here, so no other file needs an #if on the version.
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 #include <torch/version.h>
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
@@ -10,6 +11,7 @@
 #endif
 
 #include <string>
+#include <utility>
 
 #if defined(TRAINBENCH_WITH_CUDA)
 #include <ATen/cuda/CUDAContext.h>
@@ -65,6 +67,83 @@ inline int xpu_device_count() {
   return at::hasXPU() ? 1 : 0;
 #else
   return 0;
+#endif
+}
+
+// CUDA compute capability (major, minor) of device `index`; {0, 0} where the
+// build cannot ask.
+inline std::pair<int, int> cuda_compute_capability([[maybe_unused]] int index) {
+#if defined(TRAINBENCH_WITH_CUDA)
+  const cudaDeviceProp* props = at::cuda::getDeviceProperties(index);
+  return {props->major, props->minor};
+#else
+  return {0, 0};
+#endif
+}
+
+// Autocast, per device type. LibTorch 2.4 replaced the per-device functions
+// (set_enabled for CUDA, set_cpu_enabled, set_autocast_gpu_dtype, ...) by
+// ones taking the device type; 1.13 has only the old spelling, and no MPS.
+#define TRAINBENCH_AUTOCAST_BY_DEVICE_TYPE (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+
+struct AutocastState {
+  bool enabled = false;
+  at::ScalarType dtype = at::kFloat;
+};
+
+// Whether this LibTorch can autocast on `type` at all.
+inline bool autocast_supported(c10::DeviceType type) {
+  switch (type) {
+    case c10::DeviceType::CPU:
+    case c10::DeviceType::CUDA:
+    case c10::DeviceType::XPU:
+      return true;
+    case c10::DeviceType::MPS:
+      return TRAINBENCH_AUTOCAST_BY_DEVICE_TYPE && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 5);
+    default:
+      return false;
+  }
+}
+
+inline AutocastState autocast_state(c10::DeviceType type) {
+#if TRAINBENCH_AUTOCAST_BY_DEVICE_TYPE
+  return {at::autocast::is_autocast_enabled(type), at::autocast::get_autocast_dtype(type)};
+#else
+  switch (type) {
+    case c10::DeviceType::CPU:
+      return {at::autocast::is_cpu_enabled(), at::autocast::get_autocast_cpu_dtype()};
+    case c10::DeviceType::CUDA:
+      return {at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
+    case c10::DeviceType::XPU:
+      return {at::autocast::is_xpu_enabled(), at::autocast::get_autocast_xpu_dtype()};
+    default:
+      return {};
+  }
+#endif
+}
+
+// Callers check autocast_supported(type) first.
+inline void set_autocast_state(c10::DeviceType type, const AutocastState& state) {
+#if TRAINBENCH_AUTOCAST_BY_DEVICE_TYPE
+  at::autocast::set_autocast_dtype(type, state.dtype);
+  at::autocast::set_autocast_enabled(type, state.enabled);
+#else
+  switch (type) {
+    case c10::DeviceType::CPU:
+      at::autocast::set_autocast_cpu_dtype(state.dtype);
+      at::autocast::set_cpu_enabled(state.enabled);
+      break;
+    case c10::DeviceType::CUDA:
+      at::autocast::set_autocast_gpu_dtype(state.dtype);
+      at::autocast::set_enabled(state.enabled);
+      break;
+    case c10::DeviceType::XPU:
+      at::autocast::set_autocast_xpu_dtype(state.dtype);
+      at::autocast::set_xpu_enabled(state.enabled);
+      break;
+    default:
+      break;
+  }
 #endif
 }
 

@@ -14,6 +14,9 @@ class Classifier : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor images) = 0;
   virtual const std::string& architecture() const = 0;
   virtual int num_classes() const = 0;
+  // The module whose shape depends on num_classes ("fc" for ResNets): the
+  // part pretrained weights for another class count cannot fill.
+  virtual std::string head_name() const = 0;
 };
 
 }  // namespace trainbench::models

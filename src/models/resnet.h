@@ -29,6 +29,7 @@ class ResNet : public Classifier {
   torch::Tensor forward(torch::Tensor images) override;
   const std::string& architecture() const override { return config_.architecture; }
   int num_classes() const override { return num_classes_; }
+  std::string head_name() const override { return "fc"; }
 
  private:
   void initialize_weights();

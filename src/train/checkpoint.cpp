@@ -25,20 +25,6 @@ void save_atomically(Saveable& object, const fs::path& path) {
 
 }  // namespace
 
-void save_module(torch::nn::Module& module, const fs::path& path) { save_atomically(module, path); }
-
 void save_optimizer(torch::optim::Optimizer& optimizer, const fs::path& path) { save_atomically(optimizer, path); }
-
-void load_module(torch::nn::Module& module, const fs::path& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) throw RunError("no weights at " + path.string());
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
-    module.load(archive);
-  } catch (const c10::Error& e) {
-    throw RunError("cannot load weights from " + path.string() + ": " + e.what_without_backtrace());
-  }
-}
 
 }  // namespace trainbench::train

@@ -6,10 +6,12 @@
 
 namespace trainbench::train {
 
-DeviceBatch to_device(const data::Batch& batch, const torch::Device& device) {
+DeviceBatch to_device(const data::Batch& batch, const Execution& execution) {
+  // Pinned host memory lets the copy overlap with the previous step's kernels.
   const bool non_blocking = batch.images.is_pinned();
-  const torch::Tensor pixels = batch.images.to(device, /*non_blocking=*/non_blocking);
-  return {data::normalize_batch(pixels), batch.labels.to(device, /*non_blocking=*/non_blocking)};
+  const torch::Tensor pixels = batch.images.to(execution.device, /*non_blocking=*/non_blocking);
+  return {data::normalize_batch(pixels, execution.memory_format()),
+          batch.labels.to(execution.device, /*non_blocking=*/non_blocking)};
 }
 
 }  // namespace trainbench::train

@@ -1,10 +1,12 @@
 #pragma once
 // A loader batch on the training device, as model input: one (non-blocking,
 // from pinned memory on a GPU) copy of the uint8 pixels, then normalisation
-// as tensor ops on the device. Batch augmentation will sit between the two.
+// as tensor ops on the device, into the execution's memory layout. Batch
+// augmentation will sit between the two.
 #include <torch/types.h>
 
 #include "data/batch_loader.h"
+#include "train/execution.h"
 
 namespace trainbench::train {
 
@@ -13,6 +15,6 @@ struct DeviceBatch {
   torch::Tensor labels;  // int64 [n]
 };
 
-DeviceBatch to_device(const data::Batch& batch, const torch::Device& device);
+DeviceBatch to_device(const data::Batch& batch, const Execution& execution);
 
 }  // namespace trainbench::train

@@ -1,25 +1,10 @@
 #include "train/run_folder.h"
 
-#include <cstring>
-
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace trainbench::train {
 namespace fs = std::filesystem;
-
-void write_file_atomically(const fs::path& path, const std::string& contents) {
-  const fs::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw RunError("cannot write " + temporary.string() + ": " + std::strerror(errno));
-    out << contents;
-    out.flush();
-    if (!out) throw RunError("cannot write " + temporary.string() + " (disk full?)");
-  }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) throw RunError("cannot replace " + path.string() + ": " + error.message());
-}
 
 RunFolder RunFolder::create(const fs::path& path, bool overwrite) {
   std::error_code error;
@@ -30,7 +15,8 @@ RunFolder RunFolder::create(const fs::path& path, bool overwrite) {
     }
     // Stale results of an earlier run must not mix with this one.
     for (const char* name : {RunFiles::kMetrics, RunFiles::kSummary, RunFiles::kMetadata, RunFiles::kBestWeights,
-                             RunFiles::kLastWeights, RunFiles::kLastOptimizer}) {
+                             RunFiles::kBestCard, RunFiles::kLastWeights, RunFiles::kLastCard,
+                             RunFiles::kLastOptimizer}) {
       fs::remove(path / name, error);
     }
   }
@@ -54,7 +40,7 @@ RunFolder RunFolder::open(const fs::path& path) {
 }
 
 void RunFolder::write_json(const char* name, const nlohmann::ordered_json& value) const {
-  write_file_atomically(file(name), value.dump(2) + "\n");
+  core::write_file_atomically(file(name), value.dump(2) + "\n");
 }
 
 nlohmann::json RunFolder::read_json(const char* name) const {

@@ -17,8 +17,12 @@ struct RunFiles {
   static constexpr const char* kMetrics = "metrics.jsonl";
   static constexpr const char* kMetadata = "training_metadata.json";
   static constexpr const char* kSummary = "summary.json";
-  static constexpr const char* kBestWeights = "best_model.pt";
-  static constexpr const char* kLastWeights = "last_model.pt";
+  // Weights as safetensors with timm names; each has its model card beside
+  // it (best_model.json, last_model.json; see weights/model_card.h).
+  static constexpr const char* kBestWeights = "best_model.safetensors";
+  static constexpr const char* kBestCard = "best_model.json";
+  static constexpr const char* kLastWeights = "last_model.safetensors";
+  static constexpr const char* kLastCard = "last_model.json";
   static constexpr const char* kLastOptimizer = "last_optimizer.pt";
 };
 
@@ -47,8 +51,5 @@ class RunFolder {
   std::filesystem::path path_;
   std::ofstream metrics_;
 };
-
-// Writes via a temporary file in the same folder and renames it into place.
-void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
 
 }  // namespace trainbench::train

@@ -16,10 +16,15 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"device_name", s.device_name},
           {"threads", s.threads},
           {"workers", s.workers},
+          {"amp", s.amp},
+          {"channels_last", s.channels_last},
+          {"pretrained", s.pretrained},
           {"img_size", s.image_size},
           {"batch_size", s.batch_size},
           {"epochs", s.epochs},
           {"steps", s.steps},
+          {"overflow_skipped_steps", s.overflow_skipped_steps},
+          {"final_loss_scale", s.final_loss_scale},
           {"train_images", s.train_images},
           {"val_images", s.val_images},
           {"skipped_files", s.skipped_files},
@@ -40,18 +45,25 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
 std::string format_summary_text(const RunSummary& s) {
   char text[1024];
   std::snprintf(text, sizeof text,
-                "%s%s on %s (%s), %d threads, %d workers\n"
+                "%s%s on %s (%s), %d threads, %d workers, amp %s, %s\n"
                 "  %lld steps over %d epochs, %lld train / %lld val images, %lld files skipped\n"
                 "  train loss %.4f  accuracy %.4f\n"
                 "  val   loss %.4f  accuracy %.4f  (best loss %.4f at epoch %d)\n"
                 "  %.1f train images/s (first epoch %.1f), data wait %.1f%%, wall %.1f s\n",
                 s.interrupted ? "INTERRUPTED: " : "", s.model.c_str(), s.device.c_str(), s.device_name.c_str(),
-                s.threads, s.workers, static_cast<long long>(s.steps), s.epochs,
+                s.threads, s.workers, s.amp.c_str(), s.channels_last ? "channels-last" : "contiguous", static_cast<long long>(s.steps), s.epochs,
                 static_cast<long long>(s.train_images), static_cast<long long>(s.val_images),
                 static_cast<long long>(s.skipped_files), s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
                 s.best_val_loss, s.best_epoch, s.train_images_per_sec, s.first_epoch_images_per_sec,
                 100.0 * s.data_wait_fraction, s.wall_seconds);
   std::string out = text;
+  if (!s.pretrained.empty()) out += "  started from " + s.pretrained + "\n";
+  if (s.amp == "fp16") {
+    char scaler[160];
+    std::snprintf(scaler, sizeof scaler, "  gradient scaler: %lld steps skipped for inf/NaN gradients, final scale %g\n",
+                  static_cast<long long>(s.overflow_skipped_steps), s.final_loss_scale);
+    out += scaler;
+  }
   constexpr std::size_t kPrinted = 5;
   for (std::size_t i = 0; i < s.skipped_examples.size() && i < kPrinted; ++i) {
     out += "  skipped " + s.skipped_examples[i].path + ": " + s.skipped_examples[i].reason + "\n";

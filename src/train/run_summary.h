@@ -19,10 +19,15 @@ struct RunSummary {
   std::string device_name;  // CPU model or GPU name
   int threads = 0;
   int workers = 0;
+  std::string amp = "off";      // "off", "bf16", "fp16"
+  bool channels_last = false;
+  std::string pretrained;       // weights file the run started from ("" from scratch)
   int image_size = 0;
   int batch_size = 0;
   int epochs = 0;          // epochs started
   std::int64_t steps = 0;  // optimizer steps taken
+  std::int64_t overflow_skipped_steps = 0;  // fp16: steps the gradient scaler skipped for inf/NaN gradients
+  double final_loss_scale = 0.0;            // fp16: the gradient scaler's last scale (0 without one)
   std::int64_t train_images = 0;  // training set size
   std::int64_t val_images = 0;
   std::int64_t skipped_files = 0;

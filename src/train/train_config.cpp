@@ -20,6 +20,11 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
           {"prefetch", c.prefetch_per_worker},
           {"threads", c.threads},
           {"device", c.device},
+          {"amp", c.amp},
+          {"channels_last", c.channels_last ? nlohmann::ordered_json(*c.channels_last) : nlohmann::ordered_json(nullptr)},
+          {"cudnn_benchmark", c.cudnn_benchmark},
+          {"pretrained", c.pretrained.string()},
+          {"pretrained_strict", c.pretrained_strict},
           {"output", c.output.string()},
           {"max_steps", c.max_steps}};
 }
@@ -43,6 +48,14 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
     c.threads = json.at("threads").get<int>();
     c.device = json.at("device").get<std::string>();
     c.output = json.at("output").get<std::string>();
+    // Settings added after the first release: runs written before them
+    // trained in full precision, contiguous, from scratch.
+    c.amp = json.value("amp", std::string("off"));
+    const nlohmann::json channels_last = json.value("channels_last", nlohmann::json(false));
+    if (!channels_last.is_null()) c.channels_last = channels_last.get<bool>();
+    c.cudnn_benchmark = json.value("cudnn_benchmark", true);
+    c.pretrained = json.value("pretrained", std::string());
+    c.pretrained_strict = json.value("pretrained_strict", true);
     c.max_steps = json.at("max_steps").get<std::int64_t>();
   } catch (const nlohmann::json::exception& e) {
     throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());

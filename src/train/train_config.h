@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace trainbench::train {
@@ -25,6 +26,11 @@ struct TrainConfig {
   int prefetch_per_worker = 2;
   int threads = 0;  // 0: all available cores
   std::string device = "auto";
+  std::string amp = "auto";              // resolved: "off", "bf16" or "fp16"
+  std::optional<bool> channels_last;     // unset: the measured default for device and precision
+  bool cudnn_benchmark = true;           // CUDA only: let cuDNN time its algorithms per shape
+  std::filesystem::path pretrained;      // safetensors weights to start from (timm or torchvision names)
+  bool pretrained_strict = true;         // mismatches other than the head are errors, not warnings
   std::filesystem::path output;
   std::int64_t max_steps = 0;  // 0: epochs * batches
   bool progress = true;

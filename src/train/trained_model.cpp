@@ -10,19 +10,23 @@
 #include "data/normalize.h"
 #include "data/resize_pad.h"
 #include "models/registry.h"
-#include "train/checkpoint.h"
+#include "train/model_weights.h"
 #include "train/run_folder.h"
 #include "train/run_summary.h"
 
 namespace trainbench::train {
 namespace fs = std::filesystem;
 
-TrainedModel load_trained_model(const fs::path& run_dir, const std::string& device_request) {
+TrainedModel load_trained_model(const fs::path& run_dir, const ExecutionRequest& request) {
   const RunFolder run = RunFolder::open(run_dir);
   TrainedModel trained;
   trained.config = train_config_from_json(run.read_json(RunFiles::kConfig));
   trained.classes = run.read_classes();
-  trained.device = core::resolve_device(device_request);
+  Execution& execution = trained.execution;
+  execution.device = core::resolve_device(request.device);
+  execution.amp = core::resolve_amp_mode(request.amp, execution.device);
+  core::check_amp_supported(execution.amp, execution.device);
+  execution.channels_last = request.channels_last.value_or(core::default_channels_last(execution.device, execution.amp));
   trained.model = models::create_model(trained.config.model, static_cast<int>(trained.classes.size()));
   std::error_code error;
   trained.weights = run.file(RunFiles::kBestWeights);
@@ -30,10 +34,28 @@ TrainedModel load_trained_model(const fs::path& run_dir, const std::string& devi
   if (!fs::exists(trained.weights, error)) {
     throw RunError("run " + run_dir.string() + " has no saved weights yet (it stopped before its first epoch ended)");
   }
-  load_module(*trained.model, trained.weights);
-  trained.model->to(trained.device);
+  load_model_weights(*trained.model, trained.weights);
+  place_model(*trained.model, execution);
   trained.model->eval();
   return trained;
+}
+
+fs::path export_weights(const fs::path& run_dir, bool last, const fs::path& out, bool overwrite) {
+  if (out.extension() != ".safetensors") throw UsageError("--out must end in .safetensors (got " + out.string() + ")");
+  std::error_code error;
+  if (fs::exists(out, error) && !overwrite) throw UsageError(out.string() + " exists; pass --overwrite to replace it");
+  const RunFolder run = RunFolder::open(run_dir);
+  const fs::path weights = run.file(last ? RunFiles::kLastWeights : RunFiles::kBestWeights);
+  if (!fs::exists(weights, error)) throw RunError("run " + run_dir.string() + " has no " + weights.filename().string());
+  const weights::ModelCard card = weights::read_model_card(weights::model_card_path(weights));
+  // Loading into the architecture checks every name and shape before
+  // anything is written.
+  std::shared_ptr<models::Classifier> model =
+      models::create_model(card.architecture, static_cast<int>(card.classes.size()));
+  load_model_weights(*model, weights);
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), error);
+  save_model_weights(*model, card, out);
+  return weights::model_card_path(out);
 }
 
 FolderEvaluation evaluate_folder(TrainedModel& trained, const fs::path& data_dir, int batch_size, int workers,
@@ -43,11 +65,11 @@ FolderEvaluation evaluate_folder(TrainedModel& trained, const fs::path& data_dir
   options.image_size = trained.config.image_size;
   options.batch_size = batch_size;
   options.workers = workers;
-  options.pin_memory = trained.device.is_cuda();
+  options.pin_memory = trained.execution.device.is_cuda();
   auto skipped = std::make_shared<data::SkippedFiles>();
   data::BatchLoader loader(folder.samples, options, skipped);
   const std::int64_t total = loader.batches_per_epoch();
-  FolderEvaluation evaluation{evaluate(*trained.model, loader, trained.device,
+  FolderEvaluation evaluation{evaluate(*trained.model, loader, trained.execution,
                                        [&](std::int64_t n, const RunningMetrics&) {
                                          if (on_batch) on_batch(n, total);
                                        }),
@@ -92,8 +114,14 @@ std::vector<Prediction> predict_images(TrainedModel& trained, const std::vector<
       const data::Image image = data::read_image_file(path, size);
       torch::Tensor pixels = torch::empty({1, size, size, 3}, torch::kUInt8);
       data::resize_pad_into(image, size, pixels.data_ptr<std::uint8_t>());
-      const torch::Tensor inputs = data::normalize_batch(pixels.to(trained.device));
-      const torch::Tensor probabilities = torch::softmax(trained.model->forward(inputs), 1).squeeze(0).cpu();
+      const Execution& execution = trained.execution;
+      const torch::Tensor inputs = data::normalize_batch(pixels.to(execution.device), execution.memory_format());
+      torch::Tensor logits;
+      {
+        const core::AutocastGuard autocast(execution.amp, execution.device);
+        logits = trained.model->forward(inputs);
+      }
+      const torch::Tensor probabilities = torch::softmax(logits.to(torch::kFloat32), 1).squeeze(0).cpu();
       const auto [values, indices] = probabilities.topk(k);
       for (int i = 0; i < k; ++i) {
         prediction.top.emplace_back(trained.classes[static_cast<std::size_t>(indices[i].item<std::int64_t>())],

@@ -6,11 +6,13 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/classifier.h"
 #include "train/evaluation.h"
+#include "train/execution.h"
 #include "train/train_config.h"
 
 namespace trainbench::train {
@@ -19,12 +21,27 @@ struct TrainedModel {
   TrainConfig config;
   std::vector<std::string> classes;
   std::shared_ptr<models::Classifier> model;
-  torch::Device device{torch::kCPU};
+  Execution execution;
   std::filesystem::path weights;  // the file the weights came from
 };
 
+// How eval and predict run the model: the flags as given.
+struct ExecutionRequest {
+  std::string device = "auto";
+  std::string amp = "off";            // full precision unless asked
+  std::optional<bool> channels_last;  // unset: the measured default for device and precision
+};
+
 // Loads RUN_DIR's best weights (the last ones when no best was saved yet).
-TrainedModel load_trained_model(const std::filesystem::path& run_dir, const std::string& device_request);
+// Throws DeviceError when the device cannot run the requested precision.
+TrainedModel load_trained_model(const std::filesystem::path& run_dir, const ExecutionRequest& request);
+
+// `trainbench export`: the run's best weights (the last ones with
+// `last`) checked against its architecture and written to OUT (.safetensors)
+// with the model card OUT.json. An existing OUT is an error unless
+// `overwrite`. Returns the card's path.
+std::filesystem::path export_weights(const std::filesystem::path& run_dir, bool last,
+                                     const std::filesystem::path& out, bool overwrite);
 
 struct FolderEvaluation {
   EvalResult result;

@@ -11,10 +11,14 @@
 #include "core/threads.h"
 #include "data/batch_loader.h"
 #include "data/image_folder.h"
+#include "data/normalize.h"
 #include "models/registry.h"
 #include "train/checkpoint.h"
 #include "train/device_batch.h"
 #include "train/evaluation.h"
+#include "train/execution.h"
+#include "train/grad_scaler.h"
+#include "train/model_weights.h"
 #include "train/one_cycle.h"
 #include "train/run_folder.h"
 
@@ -77,13 +81,19 @@ class Trainer {
   PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
-  void save_last_state();  // last_model.pt and last_optimizer.pt
+  void save_last_state();  // last weights, their card and the optimizer state
+  weights::ModelCard model_card() const;
+  // Forward, loss, backward and the optimizer step (through the gradient
+  // scaler in fp16); returns the logits and the loss.
+  std::pair<torch::Tensor, torch::Tensor> train_step(const DeviceBatch& batch);
 
   TrainConfig config_;
   ProgressBoard& board_;
-  torch::Device device_{torch::kCPU};
+  Execution execution_;
+  std::vector<std::string> classes_;
   std::shared_ptr<models::Classifier> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<GradScaler> scaler_;  // fp16 only
   std::unique_ptr<OneCycleSchedule> schedule_;
   std::unique_ptr<data::BatchLoader> train_loader_;
   std::unique_ptr<data::BatchLoader> val_loader_;
@@ -100,16 +110,32 @@ void Trainer::prepare() {
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
   config_.threads = core::configure_threads(config_.threads);
   if (config_.workers == 0) config_.workers = core::available_cores();
-  device_ = core::resolve_device(config_.device);
-  config_.device = core::device_id(device_);
+  const torch::Device device = core::resolve_device(config_.device);
+  config_.device = core::device_id(device);
+  execution_.device = device;
+  execution_.amp = core::resolve_amp_mode(config_.amp, device);
+  core::check_amp_supported(execution_.amp, device);
+  config_.amp = core::to_string(execution_.amp);
+  if (!config_.channels_last) config_.channels_last = core::default_channels_last(device, execution_.amp);
+  execution_.channels_last = *config_.channels_last;
+  // cuDNN then times its convolution algorithms once per input shape and
+  // keeps the fastest; our shapes are fixed, so that pays from the 2nd step.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
 
   const DataSplit data = load_data(config_);
+  classes_ = data.classes;
   torch::manual_seed(config_.seed);
   model_ = models::create_model(config_.model, static_cast<int>(data.classes.size()));
-  model_->to(device_);
+  if (!config_.pretrained.empty()) {
+    const PretrainedLoad pretrained = load_pretrained(*model_, config_.pretrained, config_.pretrained_strict);
+    board_.message(pretrained.summary);
+    summary_.pretrained = config_.pretrained.string();
+  }
+  place_model(*model_, execution_);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       model_->parameters(),
       torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay));
+  if (core::needs_grad_scaler(execution_.amp)) scaler_ = std::make_unique<GradScaler>(device);
 
   data::LoaderOptions loader_options;
   loader_options.image_size = config_.image_size;
@@ -117,7 +143,7 @@ void Trainer::prepare() {
   loader_options.workers = config_.workers;
   loader_options.prefetch_per_worker = config_.prefetch_per_worker;
   loader_options.seed = config_.seed;
-  loader_options.pin_memory = device_.is_cuda();
+  loader_options.pin_memory = device.is_cuda();
   loader_options.shuffle = true;
   train_loader_ = std::make_unique<data::BatchLoader>(data.train, loader_options, skipped_);
   loader_options.shuffle = false;
@@ -136,9 +162,11 @@ void Trainer::prepare() {
 
   summary_.model = config_.model;
   summary_.device = config_.device;
-  summary_.device_name = core::device_name(device_);
+  summary_.device_name = core::device_name(device);
   summary_.threads = config_.threads;
   summary_.workers = config_.workers;
+  summary_.amp = config_.amp;
+  summary_.channels_last = execution_.channels_last;
   summary_.image_size = config_.image_size;
   summary_.batch_size = config_.batch_size;
   summary_.train_images = train_loader_->sample_count();
@@ -180,6 +208,10 @@ RunSummary Trainer::run() {
   // far as it got.
   if (summary_.interrupted) save_last_state();
   summary_.steps = step_;
+  if (scaler_) {
+    summary_.overflow_skipped_steps = scaler_->skipped_steps();
+    summary_.final_loss_scale = scaler_->current_scale();
+  }
   summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
   summary_.skipped_examples = skipped_->first(kSkippedExamplesListed);
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
@@ -205,12 +237,8 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
 
     const double lr = schedule_->lr(step_);
     apply_schedule(*optimizer_, lr, schedule_->momentum(step_));
-    const DeviceBatch on_device = to_device(*batch, device_);
-    const torch::Tensor logits = model_->forward(on_device.inputs);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, on_device.labels);
-    optimizer_->zero_grad();
-    loss.backward();
-    optimizer_->step();
+    const DeviceBatch on_device = to_device(*batch, execution_);
+    const auto [logits, loss] = train_step(on_device);
     ++step_;
 
     const double loss_value = loss.item<double>();
@@ -243,9 +271,28 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
   return timing;
 }
 
+std::pair<torch::Tensor, torch::Tensor> Trainer::train_step(const DeviceBatch& batch) {
+  torch::Tensor logits, loss;
+  {
+    const core::AutocastGuard autocast(execution_.amp, execution_.device);
+    logits = model_->forward(batch.inputs);
+    loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+  }
+  optimizer_->zero_grad();
+  if (scaler_) {
+    scaler_->scale(loss).backward();
+    scaler_->step(*optimizer_);  // skipped when a gradient overflowed
+    scaler_->update();
+  } else {
+    loss.backward();
+    optimizer_->step();
+  }
+  return {logits, loss};
+}
+
 EvalResult Trainer::eval_pass(int epoch) {
   board_.begin_pass("Eval", val_loader_->batches_per_epoch());
-  EvalResult result = evaluate(*model_, *val_loader_, device_, [&](std::int64_t n, const RunningMetrics& metrics) {
+  EvalResult result = evaluate(*model_, *val_loader_, execution_, [&](std::int64_t n, const RunningMetrics& metrics) {
     board_.update_pass(n, pass_postfix(metrics, ""));
   });
   board_.end_pass();
@@ -264,7 +311,7 @@ void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const
   if (summary_.val_loss < summary_.best_val_loss) {
     summary_.best_val_loss = summary_.val_loss;
     summary_.best_epoch = epoch;
-    save_module(*model_, run_folder_->file(RunFiles::kBestWeights));
+    save_model_weights(*model_, model_card(), run_folder_->file(RunFiles::kBestWeights));
     // The notebook's training_metadata.json, written with each new best.
     run_folder_->write_json(RunFiles::kMetadata, {{"epoch", epoch},
                                                   {"train_loss", train_metrics.mean_loss()},
@@ -278,8 +325,20 @@ void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const
 }
 
 void Trainer::save_last_state() {
-  save_module(*model_, run_folder_->file(RunFiles::kLastWeights));
+  save_model_weights(*model_, model_card(), run_folder_->file(RunFiles::kLastWeights));
   save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
+}
+
+weights::ModelCard Trainer::model_card() const {
+  weights::ModelCard card;
+  card.architecture = config_.model;
+  card.classes = classes_;
+  card.image_size = config_.image_size;
+  card.mean = data::kImageNetMean;
+  card.std = data::kImageNetStd;
+  card.amp = config_.amp;
+  card.trainbench_version = TRAINBENCH_VERSION;
+  return card;
 }
 
 }  // namespace

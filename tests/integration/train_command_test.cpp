@@ -71,7 +71,8 @@ void expect_learned_far_above_chance(const TrainedRun& t) {
 
 void expect_every_run_file(const TrainedRun& t) {
   for (const char* name : {"config.json", "classes.json", "metrics.jsonl", "training_metadata.json", "summary.json",
-                           "best_model.pt", "last_model.pt", "last_optimizer.pt"}) {
+                           "best_model.safetensors", "best_model.json", "last_model.safetensors", "last_model.json",
+                           "last_optimizer.pt"}) {
     EXPECT_TRUE(fs::exists(t.run / name)) << name;
   }
   EXPECT_EQ(read_json(t.run / "classes.json")["classes"], nlohmann::json({"horizontal", "plain", "vertical"}));
@@ -219,6 +220,58 @@ TEST(Commands, SynthWritesTheRequestedClassFolders) {
   EXPECT_EQ(files, 6);
 }
 
+// Mixed precision and layout from the command line to summary.json; a run's
+// weights start another (--pretrained) and export to a file with its card;
+// a precision the device lacks is one clear error.
+TEST(Commands, Bf16ChannelsLastPretrainedAndExport) {
+  TempDir dir;
+  make_data_set(dir / "data", 6);
+  const std::string common = "train --data '" + (dir / "data").string() +
+                             "' --model resnet18 --img-size 32 -b 4 --epochs 1 --max-steps 2 --threads 2 --workers 2 "
+                             "--no-progress --amp bf16 --channels-last";
+  int code = -1;
+  std::string out = testing::run_command(trainbench_command(common + " --output '" + (dir / "first").string() + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  nlohmann::json summary = read_json(dir / "first" / "summary.json");
+  EXPECT_EQ(summary["amp"], "bf16");
+  EXPECT_EQ(summary["channels_last"], true);
+  EXPECT_EQ(summary["steps"], 2);
+  EXPECT_EQ(read_json(dir / "first" / "config.json")["amp"], "bf16");
+  EXPECT_NE(out.find("amp bf16, channels-last"), std::string::npos) << out;
+
+  const std::string weights = (dir / "first" / "best_model.safetensors").string();
+  out = testing::run_command(
+      trainbench_command(common + " --pretrained '" + weights + "' --output '" + (dir / "second").string() + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("pretrained best_model.safetensors: 122 tensors loaded"), std::string::npos) << out;
+  EXPECT_EQ(read_json(dir / "second" / "summary.json")["pretrained"], weights);
+
+  out = testing::run_command(trainbench_command("export --run '" + (dir / "second").string() + "' --out '" +
+                                                (dir / "exported" / "gestures.safetensors").string() + "'"),
+                             &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json card = read_json(dir / "exported" / "gestures.json");
+  EXPECT_EQ(card["architecture"], "resnet18");
+  EXPECT_EQ(card["classes"], nlohmann::json({"horizontal", "plain", "vertical"}));
+  EXPECT_EQ(card["image_size"], 32);
+  EXPECT_EQ(card["mean"].size(), 3u);
+  testing::run_command(trainbench_command("export --run '" + (dir / "second").string() + "' --out '" +
+                                          (dir / "exported" / "gestures.safetensors").string() + "' 2>/dev/null"),
+                       &code);
+  EXPECT_EQ(code, 1);  // no silent overwrite
+
+  out = testing::run_command(
+      trainbench_command("eval --amp fp16 --run '" + (dir / "second").string() + "' --data '" + (dir / "data").string() + "' 2>&1"),
+      &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("--amp fp16 cannot run on cpu"), std::string::npos) << out;
+  out = testing::run_command(trainbench_command("eval --json --amp bf16 --run '" + (dir / "second").string() +
+                                                "' --data '" + (dir / "data").string() + "'"),
+                             &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["images"], 18);
+}
+
 // Starts trainbench with these arguments in the background; returns its pid.
 pid_t spawn_trainbench(const std::vector<std::string>& args) {
   std::vector<std::string> argv_strings = {testing::trainbench_binary().string()};
@@ -260,7 +313,7 @@ TEST(Commands, InterruptSavesTheRunAndExits130) {
   EXPECT_TRUE(summary["interrupted"].get<bool>());
   EXPECT_GT(summary["steps"].get<int>(), 0);
   EXPECT_LT(summary["epochs"].get<int>(), 1000);
-  EXPECT_TRUE(fs::exists(dir / "run" / "last_model.pt"));
+  EXPECT_TRUE(fs::exists(dir / "run" / "last_model.safetensors"));
 }
 
 }  // namespace
