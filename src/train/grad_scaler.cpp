@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -52,7 +53,7 @@ void non_finite_check_and_unscale(const std::vector<torch::Tensor>& grads, torch
     all_finite.push_back(torch::isfinite(grad).all());
     if (is_reduced_float(grad.scalar_type())) {
       // The kernels multiply half/bfloat16 values in float32 and round once;
-      // an in-place mul_ would round inv_scale to the grad's dtype first.
+      // LibTorch 1.13's in-place mul_ rounds inv_scale to the grad's dtype first.
       grad.copy_(grad.to(torch::kFloat).mul_(inv_scale));
     } else {
       grad.mul_(inv_scale);
