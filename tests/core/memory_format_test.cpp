@@ -40,6 +40,14 @@ TEST(MemoryFormat, ConvertsConvWeightsAndGradientsFollow) {
   EXPECT_TRUE(torch::allclose(net.conv->weight.grad(), reference.conv->weight.grad(), 1e-5, 1e-6));
 }
 
+// The measured defaults (figures in memory_format.cpp).
+TEST(MemoryFormat, DefaultLayoutFollowsTheMeasurements) {
+  EXPECT_TRUE(default_channels_last(torch::Device(torch::kCPU), AmpMode::kOff));
+  EXPECT_TRUE(default_channels_last(torch::Device(torch::kCPU), AmpMode::kBf16));
+  EXPECT_TRUE(default_channels_last(torch::Device(torch::kCUDA, 0), AmpMode::kFp16));
+  EXPECT_FALSE(default_channels_last(torch::Device(torch::kCUDA, 0), AmpMode::kOff));
+}
+
 TEST(MemoryFormat, NamesTheFormat) {
   EXPECT_EQ(memory_format(true), torch::MemoryFormat::ChannelsLast);
   EXPECT_EQ(memory_format(false), torch::MemoryFormat::Contiguous);

@@ -201,6 +201,8 @@ TEST(Commands, DevicesListsTheCpu) {
   const nlohmann::json devices = nlohmann::json::parse(testing::run_command(trainbench_command("devices --json"), &code));
   EXPECT_EQ(code, 0);
   EXPECT_EQ(devices[0]["id"], "cpu");
+  EXPECT_EQ(devices[0]["amp_auto"], "off");
+  EXPECT_EQ(devices[0]["amp_modes"][0], "off");
 }
 
 TEST(Commands, SynthWritesTheRequestedClassFolders) {
