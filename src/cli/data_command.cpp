@@ -3,8 +3,13 @@
 #include <cstdio>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "core/threads.h"
 #include "data/fashion_mnist.h"
+#include "data/image_folder.h"
+#include "data/loader_bench.h"
 #include "data/synth.h"
 
 namespace trainbench::cli {
@@ -57,6 +62,76 @@ void add_import(CLI::App& data, int* exit_code) {
   });
 }
 
+struct BenchOptions {
+  std::string data;
+  int image_size = 288;
+  int batch_size = 32;
+  int workers = 0;
+  int threads = 0;
+  std::string augment = "trivial-wide";
+  double seconds = 20.0;
+  bool dct_scaling = true;
+  bool json = false;
+};
+
+int run_bench(const BenchOptions& options) {
+  const int threads = core::configure_threads(options.threads);
+  data::LoaderBenchOptions bench;
+  bench.loader.image_size = options.image_size;
+  bench.loader.batch_size = options.batch_size;
+  bench.loader.workers = options.workers > 0 ? options.workers : core::available_cores();
+  bench.loader.dct_scaling = options.dct_scaling;
+  bench.augment.kind = data::parse_augment_kind(options.augment);
+  bench.seconds = options.seconds;
+  const data::ImageFolder folder = data::scan_image_folder(options.data);
+  const bool terminal = !options.json && isatty(fileno(stderr));
+  const data::LoaderBenchResult r = data::bench_loader(folder.samples, bench, [&](double elapsed, std::int64_t images) {
+    if (terminal) std::fprintf(stderr, "\rdata bench: %.0f/%.0f s, %.1f images/s", elapsed, options.seconds, images / elapsed);
+  });
+  if (terminal) std::fprintf(stderr, "\n");
+  if (options.json) {
+    const nlohmann::ordered_json out = {{"images_per_sec", r.images_per_sec},
+                                        {"images_per_sec_per_core", r.images_per_sec_per_core},
+                                        {"images", r.images},
+                                        {"seconds", r.seconds},
+                                        {"workers", r.workers},
+                                        {"cores", r.cores},
+                                        {"threads", threads},
+                                        {"img_size", options.image_size},
+                                        {"batch_size", options.batch_size},
+                                        {"augment", options.augment},
+                                        {"dct_scaling", options.dct_scaling},
+                                        {"skipped_files", r.skipped_files}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("%.1f images/s (%.1f per core, %d workers on %d cores), %lld images in %.1f s at %d px, augment %s%s\n",
+                r.images_per_sec, r.images_per_sec_per_core, r.workers, r.cores, static_cast<long long>(r.images),
+                r.seconds, options.image_size, options.augment.c_str(), options.dct_scaling ? "" : ", no DCT scaling");
+    if (r.skipped_files > 0) std::printf("%lld files could not be read\n", static_cast<long long>(r.skipped_files));
+  }
+  return 0;
+}
+
+void add_bench(CLI::App& data, int* exit_code) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* cmd = data.add_subcommand(
+      "bench", "Measure the input pipeline alone (decode, ResizePad, augmentation, normalisation; no model): "
+               "training images/s, and per core, to tell whether this storage and CPU can feed a GPU.");
+  cmd->add_option("--data", options->data, "Image folder: DATA/<class>/*.jpg|png")->required();
+  cmd->add_option("--img-size", options->image_size, "Square size after ResizePad")->capture_default_str()->check(CLI::Range(8, 4096));
+  cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--workers", options->workers, "Loader threads (0: one per available core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", options->threads, "Threads for augmentation and normalisation (0: all cores)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--augment", options->augment, "trivial-wide or none")
+      ->capture_default_str()->check(CLI::IsMember({"trivial-wide", "none"}));
+  cmd->add_option("--seconds", options->seconds, "How long to measure, after 5 warm-up batches")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_flag("!--no-dct-scaling", options->dct_scaling, "Decode JPEGs at full size (to measure what DCT scaling gains)");
+  cmd->add_flag("--json", options->json, "Print the result as JSON");
+  cmd->callback([options, exit_code] { *exit_code = run_bench(*options); });
+}
+
 }  // namespace
 
 void add_data_command(CLI::App& app, int* exit_code) {
@@ -64,6 +139,7 @@ void add_data_command(CLI::App& app, int* exit_code) {
   data->require_subcommand(1);
   add_synth(*data, exit_code);
   add_import(*data, exit_code);
+  add_bench(*data, exit_code);
 }
 
 }  // namespace trainbench::cli

@@ -64,6 +64,11 @@ void add_train_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--threads", config->threads, "Compute threads (0: all available cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   add_execution_flags(cmd, &config->device, &config->amp, &config->channels_last,
                       "auto is the workload's choice: fp16 on NVIDIA GPUs, bf16 on Intel XPU and Apple MPS, off on CPUs.");
+  cmd->add_option("--augment", config->augment,
+                  "Training-batch augmentation, on the device: trivial-wide (the workload's TrivialAugmentWide) or "
+                  "none; validation is never augmented")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trivial-wide", "none"}));
   cmd->add_flag("!--no-cudnn-benchmark", config->cudnn_benchmark,
                 "CUDA: use cuDNN's default convolution algorithms instead of timing them per shape");
   cmd->add_option("--pretrained", config->pretrained,

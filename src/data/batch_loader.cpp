@@ -29,6 +29,7 @@ std::int64_t BatchLoader::batches_per_epoch() const {
 
 void BatchLoader::start_epoch(int epoch) {
   stop_workers();
+  epoch_ = epoch;
   if (options_.shuffle) {
     order_ = core::seeded_permutation(sample_count(), core::mix_seed(options_.seed, {0x0DE7, static_cast<std::uint64_t>(epoch)}));
   } else {
@@ -90,7 +91,9 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
   const int size = options_.image_size;
   const auto options = torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(options_.pin_memory);
   Batch batch;
+  batch.epoch = epoch_;
   batch.index = batch_index;
+  batch.positions.reserve(static_cast<std::size_t>(end - begin));
   batch.images = torch::empty({end - begin, size, size, 3}, options);
   batch.labels = torch::empty({end - begin}, torch::TensorOptions().dtype(torch::kInt64).pinned_memory(options_.pin_memory));
   std::uint8_t* pixels = batch.images.data_ptr<std::uint8_t>();
@@ -100,10 +103,10 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
   for (std::int64_t i = begin; i < end; ++i) {
     const Sample& sample = samples_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])];
     try {
-      // Decode at the smallest DCT scale that still covers the target size.
-      const Image image = read_image_file(sample.path, size);
+      const Image image = read_image_file(sample.path, options_.dct_scaling ? size : 0);
       resize_pad_into(image, size, pixels + loaded * image_bytes);
       labels[loaded++] = sample.label;
+      batch.positions.push_back(i);
     } catch (const DataError& e) {
       skipped_->add(sample.path.string(), e.what());
     }

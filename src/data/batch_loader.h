@@ -29,12 +29,20 @@ struct LoaderOptions {
   bool shuffle = false;
   std::uint64_t seed = 1234;
   bool pin_memory = false;  // page-locked host memory for fast copies to a GPU
+  // Let TurboJPEG decode at the smallest DCT scale (1/8 .. 1) that still
+  // covers image_size, instead of at full size (off only to measure the gain).
+  bool dct_scaling = true;
 };
 
 struct Batch {
-  std::int64_t index = 0;  // position within the epoch
+  int epoch = 0;
+  std::int64_t index = 0;  // position of the batch within the epoch
   torch::Tensor images;    // uint8 [n, size, size, 3], n <= batch_size (bad files are left out)
   torch::Tensor labels;    // int64 [n]
+  // Each image's position in the epoch's sample order: with the seed and the
+  // epoch, a key for per-image random draws that does not depend on which
+  // worker loaded it or on skipped files.
+  std::vector<std::int64_t> positions;
 };
 
 class BatchLoader {
@@ -65,6 +73,7 @@ class BatchLoader {
   LoaderOptions options_;
   std::shared_ptr<SkippedFiles> skipped_;
 
+  int epoch_ = 0;
   std::vector<std::int64_t> order_;  // this epoch's sample order
   std::vector<std::thread> workers_;
   std::mutex mutex_;

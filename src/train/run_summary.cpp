@@ -18,6 +18,7 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"workers", s.workers},
           {"amp", s.amp},
           {"channels_last", s.channels_last},
+          {"augment", s.augment},
           {"pretrained", s.pretrained},
           {"img_size", s.image_size},
           {"batch_size", s.batch_size},

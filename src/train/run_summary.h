@@ -21,6 +21,7 @@ struct RunSummary {
   int workers = 0;
   std::string amp = "off";      // "off", "bf16", "fp16"
   bool channels_last = false;
+  std::string augment = "none";  // of the training batches
   std::string pretrained;       // weights file the run started from ("" from scratch)
   int image_size = 0;
   int batch_size = 0;

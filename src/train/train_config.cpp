@@ -23,6 +23,7 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
           {"amp", c.amp},
           {"channels_last", c.channels_last ? nlohmann::ordered_json(*c.channels_last) : nlohmann::ordered_json(nullptr)},
           {"cudnn_benchmark", c.cudnn_benchmark},
+          {"augment", c.augment},
           {"pretrained", c.pretrained.string()},
           {"pretrained_strict", c.pretrained_strict},
           {"output", c.output.string()},
@@ -54,6 +55,7 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
     const nlohmann::json channels_last = json.value("channels_last", nlohmann::json(false));
     if (!channels_last.is_null()) c.channels_last = channels_last.get<bool>();
     c.cudnn_benchmark = json.value("cudnn_benchmark", true);
+    c.augment = json.value("augment", std::string("none"));
     c.pretrained = json.value("pretrained", std::string());
     c.pretrained_strict = json.value("pretrained_strict", true);
     c.max_steps = json.at("max_steps").get<std::int64_t>();

@@ -90,6 +90,7 @@ class Trainer {
   TrainConfig config_;
   ProgressBoard& board_;
   Execution execution_;
+  data::BatchAugment augment_;  // training batches only
   std::vector<std::string> classes_;
   std::shared_ptr<models::Classifier> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
@@ -121,6 +122,9 @@ void Trainer::prepare() {
   // cuDNN then times its convolution algorithms once per input shape and
   // keeps the fastest; our shapes are fixed, so that pays from the 2nd step.
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
+
+  augment_.kind = data::parse_augment_kind(config_.augment);
+  augment_.seed = config_.seed;
 
   const DataSplit data = load_data(config_);
   classes_ = data.classes;
@@ -167,6 +171,7 @@ void Trainer::prepare() {
   summary_.workers = config_.workers;
   summary_.amp = config_.amp;
   summary_.channels_last = execution_.channels_last;
+  summary_.augment = config_.augment;
   summary_.image_size = config_.image_size;
   summary_.batch_size = config_.batch_size;
   summary_.train_images = train_loader_->sample_count();
@@ -237,7 +242,7 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
 
     const double lr = schedule_->lr(step_);
     apply_schedule(*optimizer_, lr, schedule_->momentum(step_));
-    const DeviceBatch on_device = to_device(*batch, execution_);
+    const DeviceBatch on_device = to_device(*batch, execution_, augment_);
     const auto [logits, loss] = train_step(on_device);
     ++step_;
 

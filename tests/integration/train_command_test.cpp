@@ -64,6 +64,7 @@ void expect_learned_far_above_chance(const TrainedRun& t) {
   EXPECT_EQ(summary["epochs"], 5);
   EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), 73);
   EXPECT_EQ(summary["skipped_files"], 1);  // the corrupt file, reported and passed over
+  EXPECT_EQ(summary["augment"], "trivial-wide");  // the default, and it still learns
   EXPECT_GT(summary["train_images_per_sec"].get<double>(), 0.0);
   EXPECT_GE(summary["data_wait_fraction"].get<double>(), 0.0);
   EXPECT_LT(summary["data_wait_fraction"].get<double>(), 1.0);
@@ -272,6 +273,24 @@ TEST(Commands, Bf16ChannelsLastPretrainedAndExport) {
                              &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(nlohmann::json::parse(out)["images"], 18);
+}
+
+// The loader alone: images/s and per core, as JSON a script can read.
+TEST(Commands, DataBenchMeasuresTheLoader) {
+  TempDir dir;
+  make_data_set(dir / "data", 4);
+  int code = -1;
+  const std::string out = testing::run_command(
+      trainbench_command("data bench --json --seconds 0.5 --img-size 32 -b 4 --workers 2 --data '" + (dir / "data").string() + "'"),
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json result = nlohmann::json::parse(out);
+  EXPECT_GT(result["images"].get<int>(), 0);
+  EXPECT_GE(result["seconds"].get<double>(), 0.5);
+  EXPECT_NEAR(result["images_per_sec"].get<double>(), result["images"].get<double>() / result["seconds"].get<double>(), 1e-6);
+  EXPECT_EQ(result["workers"], 2);
+  EXPECT_EQ(result["augment"], "trivial-wide");
+  EXPECT_EQ(result["dct_scaling"], true);
 }
 
 // Starts trainbench with these arguments in the background; returns its pid.

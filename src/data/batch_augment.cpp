@@ -1,0 +1,39 @@
+#include "data/batch_augment.h"
+
+#include "core/error.h"
+#include "core/random.h"
+
+namespace trainbench::data {
+namespace {
+
+// Separates augmentation draws from the other streams drawn from the seed
+// (sample order, synthetic data).
+constexpr std::uint64_t kAugmentStream = 0xA06;
+
+}  // namespace
+
+AugmentKind parse_augment_kind(const std::string& text) {
+  if (text == "none") return AugmentKind::kNone;
+  if (text == "trivial-wide") return AugmentKind::kTrivialWide;
+  throw UsageError("--augment must be trivial-wide or none (got '" + text + "')");
+}
+
+std::string to_string(AugmentKind kind) { return kind == AugmentKind::kTrivialWide ? "trivial-wide" : "none"; }
+
+std::vector<AugmentDraw> BatchAugment::draws(const Batch& batch) const {
+  std::vector<AugmentDraw> out;
+  out.reserve(batch.positions.size());
+  for (std::int64_t position : batch.positions) {
+    core::Rng rng(core::mix_seed(seed, {kAugmentStream, static_cast<std::uint64_t>(batch.epoch),
+                                        static_cast<std::uint64_t>(position)}));
+    out.push_back(draw_trivial_augment(rng, ranges));
+  }
+  return out;
+}
+
+torch::Tensor BatchAugment::apply(const torch::Tensor& images, const Batch& batch) const {
+  if (kind == AugmentKind::kNone) return images;
+  return apply_trivial_augment(images, draws(batch), ranges);
+}
+
+}  // namespace trainbench::data

@@ -1,0 +1,35 @@
+#pragma once
+// `--augment`: the augmentation training batches get, applied on the device
+// to the uint8 batch after its copy there. Each image's random draw comes
+// from (seed, epoch, position in the epoch), so the augmented batches are the
+// same for any number of loader workers, and validation is never augmented.
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/batch_loader.h"
+#include "data/trivial_augment.h"
+
+namespace trainbench::data {
+
+enum class AugmentKind { kNone, kTrivialWide };
+
+// "none", "trivial-wide"; anything else is a UsageError naming both.
+AugmentKind parse_augment_kind(const std::string& text);
+std::string to_string(AugmentKind kind);
+
+struct BatchAugment {
+  AugmentKind kind = AugmentKind::kNone;
+  std::uint64_t seed = 0;
+  TrivialAugmentRanges ranges;  // the workload's
+
+  // The draw for each image of `batch`, in batch order.
+  std::vector<AugmentDraw> draws(const Batch& batch) const;
+  // `images` is the batch's uint8 [n, h, w, 3] on the device; returns it
+  // augmented (the same tensor when kind is kNone).
+  torch::Tensor apply(const torch::Tensor& images, const Batch& batch) const;
+};
+
+}  // namespace trainbench::data
