@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/device.h"
+#include "core/memory_format.h"
+#include "core/precision.h"
 #include "core/threads.h"
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
@@ -68,6 +71,7 @@ struct BenchOptions {
   int batch_size = 32;
   int workers = 0;
   int threads = 0;
+  std::string device = "auto";
   std::string augment = "trivial-wide";
   double seconds = 20.0;
   bool dct_scaling = true;
@@ -82,6 +86,8 @@ int run_bench(const BenchOptions& options) {
   bench.loader.workers = options.workers > 0 ? options.workers : core::available_cores();
   bench.loader.dct_scaling = options.dct_scaling;
   bench.augment.kind = data::parse_augment_kind(options.augment);
+  bench.device = core::resolve_device(options.device);
+  bench.format = core::memory_format(core::default_channels_last(bench.device, core::default_amp_mode(bench.device)));
   bench.seconds = options.seconds;
   const data::ImageFolder folder = data::scan_image_folder(options.data);
   const bool terminal = !options.json && isatty(fileno(stderr));
@@ -100,6 +106,7 @@ int run_bench(const BenchOptions& options) {
                                         {"img_size", options.image_size},
                                         {"batch_size", options.batch_size},
                                         {"augment", options.augment},
+                                        {"device", core::device_id(bench.device)},
                                         {"dct_scaling", options.dct_scaling},
                                         {"skipped_files", r.skipped_files}};
     std::printf("%s\n", out.dump(2).c_str());
@@ -123,6 +130,10 @@ void add_bench(CLI::App& data, int* exit_code) {
   cmd->add_option("--workers", options->workers, "Loader threads (0: one per available core)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", options->threads, "Threads for augmentation and normalisation (0: all cores)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--device", options->device,
+                  "Where training would run: batches go there for augmentation and normalisation, as in training "
+                  "(auto, cpu, cuda[:N], ...)")
+      ->capture_default_str();
   cmd->add_option("--augment", options->augment, "trivial-wide or none")
       ->capture_default_str()->check(CLI::IsMember({"trivial-wide", "none"}));
   cmd->add_option("--seconds", options->seconds, "How long to measure, after 5 warm-up batches")

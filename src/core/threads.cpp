@@ -42,4 +42,15 @@ int configure_threads(int requested) {
   return threads;
 }
 
+// OpenMP's per-thread setting, declared weak: LibTorch brings its OpenMP
+// runtime (libgomp, or the copy a PyTorch wheel bundles) into the process,
+// but we do not link it ourselves, and a build without OpenMP leaves it null.
+extern "C" void omp_set_num_threads(int) __attribute__((weak));
+
+void use_one_compute_thread_here() {
+  // Only this thread's OpenMP setting; at::set_num_threads would change the
+  // process-wide pools that the trainer's thread uses.
+  if (omp_set_num_threads != nullptr) omp_set_num_threads(1);
+}
+
 }  // namespace trainbench::core

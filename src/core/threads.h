@@ -11,4 +11,10 @@ int available_cores();
 // Sets intra-op threads (0 = available_cores()) and returns the number set.
 int configure_threads(int requested);
 
+// Makes tensor ops called from the current thread run on that thread alone.
+// For helper threads (loader workers) that run tensor ops while the trainer's
+// thread uses the intra-op pool: each thread's OpenMP team would otherwise
+// take every core, and the teams would fight over them.
+void use_one_compute_thread_here();
+
 }  // namespace trainbench::core

@@ -36,4 +36,10 @@ torch::Tensor BatchAugment::apply(const torch::Tensor& images, const Batch& batc
   return apply_trivial_augment(images, draws(batch), ranges);
 }
 
+bool augment_in_workers(LoaderOptions& loader, const BatchAugment& augment, const torch::Device& device) {
+  if (!device.is_cpu() || augment.kind == AugmentKind::kNone) return false;
+  loader.finish_batch = [augment](Batch& batch) { batch.images = augment.apply(batch.images, batch); };
+  return true;
+}
+
 }  // namespace trainbench::data

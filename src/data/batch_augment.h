@@ -32,4 +32,10 @@ struct BatchAugment {
   torch::Tensor apply(const torch::Tensor& images, const Batch& batch) const;
 };
 
+// When the training device is the CPU, augmentation is one more CPU stage:
+// done per batch in the loader workers it runs in parallel, where done in the
+// trainer's thread it would serialise with every step. Sets the loader's
+// finish_batch hook accordingly; returns whether it did.
+bool augment_in_workers(LoaderOptions& loader, const BatchAugment& augment, const torch::Device& device);
+
 }  // namespace trainbench::data

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
+#include "core/threads.h"
 #include "data/image_codec.h"
 #include "data/resize_pad.h"
 
@@ -58,6 +59,7 @@ void BatchLoader::stop_workers() {
 }
 
 void BatchLoader::worker_loop() {
+  core::use_one_compute_thread_here();  // finish_batch may run tensor ops
   const std::int64_t total = batches_per_epoch();
   const std::int64_t window = static_cast<std::int64_t>(options_.workers) * options_.prefetch_per_worker;
   for (;;) {
@@ -115,6 +117,7 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
     batch.images = batch.images.narrow(0, 0, loaded);
     batch.labels = batch.labels.narrow(0, 0, loaded);
   }
+  if (options_.finish_batch && loaded > 0) options_.finish_batch(batch);
   return batch;
 }
 

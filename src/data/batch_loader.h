@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,8 @@
 
 namespace trainbench::data {
 
+struct Batch;
+
 struct LoaderOptions {
   int image_size = 288;
   int batch_size = 32;
@@ -32,6 +35,10 @@ struct LoaderOptions {
   // Let TurboJPEG decode at the smallest DCT scale (1/8 .. 1) that still
   // covers image_size, instead of at full size (off only to measure the gain).
   bool dct_scaling = true;
+  // Run by the worker on each finished batch (e.g. augmentation when the
+  // training device is the CPU itself, so it runs in parallel in the workers
+  // instead of serially in the trainer's thread). May replace batch.images.
+  std::function<void(Batch&)> finish_batch;
 };
 
 struct Batch {

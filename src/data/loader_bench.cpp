@@ -18,6 +18,8 @@ LoaderBenchResult bench_loader(const std::vector<Sample>& samples, const LoaderB
   using Clock = std::chrono::steady_clock;
   LoaderOptions loader_options = options.loader;
   loader_options.shuffle = true;
+  loader_options.pin_memory = options.device.is_cuda();
+  const bool in_workers = augment_in_workers(loader_options, options.augment, options.device);
   auto skipped = std::make_shared<SkippedFiles>();
   BatchLoader loader(samples, loader_options, skipped);
 
@@ -34,7 +36,11 @@ LoaderBenchResult bench_loader(const std::vector<Sample>& samples, const LoaderB
     while (std::optional<Batch> batch = loader.next()) {
       ++batches_this_epoch;
       // What the trainer does with a batch before the model sees it.
-      const torch::Tensor inputs = normalize_batch(options.augment.apply(batch->images, *batch));
+      torch::Tensor images = batch->images.to(options.device, /*non_blocking=*/batch->images.is_pinned());
+      if (!in_workers) images = options.augment.apply(images, *batch);
+      const torch::Tensor inputs = normalize_batch(images, options.format);
+      // On a GPU the work above is queued; wait for it, so time counts it.
+      if (!options.device.is_cpu()) inputs.sum().item<float>();
       if (warmup_left > 0) {
         if (--warmup_left == 0) start = Clock::now();
         continue;

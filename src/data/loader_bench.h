@@ -4,6 +4,8 @@
 // time, to tell whether this storage and CPU can feed a given GPU.
 #include <cstdint>
 #include <functional>
+
+#include <torch/types.h>
 #include <vector>
 
 #include "data/batch_augment.h"
@@ -14,7 +16,12 @@ namespace trainbench::data {
 
 struct LoaderBenchOptions {
   LoaderOptions loader;        // shuffle is forced on, as for training
-  BatchAugment augment;        // applied on the CPU, as on a CPU-only machine
+  BatchAugment augment;
+  // Where training would run: batches are copied there, augmented and
+  // normalised into `format` there, as the trainer does. On the CPU the
+  // augmentation runs in the loader workers (see augment_in_workers).
+  torch::Device device{torch::kCPU};
+  torch::MemoryFormat format = torch::MemoryFormat::Contiguous;
   double seconds = 20.0;       // measured time, after the warm-up
   int warmup_batches = 5;      // not measured: threads starting, caches filling
 };

@@ -90,7 +90,7 @@ class Trainer {
   TrainConfig config_;
   ProgressBoard& board_;
   Execution execution_;
-  data::BatchAugment augment_;  // training batches only
+  data::BatchAugment augment_;  // on the device, for training batches (kNone when the loader workers do it)
   std::vector<std::string> classes_;
   std::shared_ptr<models::Classifier> model_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
@@ -149,8 +149,10 @@ void Trainer::prepare() {
   loader_options.seed = config_.seed;
   loader_options.pin_memory = device.is_cuda();
   loader_options.shuffle = true;
+  if (data::augment_in_workers(loader_options, augment_, device)) augment_.kind = data::AugmentKind::kNone;
   train_loader_ = std::make_unique<data::BatchLoader>(data.train, loader_options, skipped_);
   loader_options.shuffle = false;
+  loader_options.finish_batch = nullptr;  // validation is never augmented
   val_loader_ = std::make_unique<data::BatchLoader>(data.validation, loader_options, skipped_);
 
   total_steps_ = static_cast<std::int64_t>(config_.epochs) * train_loader_->batches_per_epoch();

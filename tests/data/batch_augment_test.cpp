@@ -24,7 +24,8 @@ std::vector<Sample> make_samples(const TempDir& dir, int n) {
 }
 
 // Every augmented training batch of an epoch, concatenated.
-torch::Tensor augmented_epoch(const std::vector<Sample>& samples, int workers, int epoch, const BatchAugment& augment) {
+torch::Tensor augmented_epoch(const std::vector<Sample>& samples, int workers, int epoch, const BatchAugment& augment,
+                              bool in_workers = false) {
   LoaderOptions options;
   options.image_size = 24;
   options.batch_size = 4;
@@ -32,13 +33,16 @@ torch::Tensor augmented_epoch(const std::vector<Sample>& samples, int workers, i
   options.seed = 99;
   options.workers = workers;
   options.prefetch_per_worker = 1;
+  if (in_workers) {
+    EXPECT_TRUE(augment_in_workers(options, augment, torch::Device(torch::kCPU)));
+  }
   BatchLoader loader(samples, options, nullptr);
   loader.start_epoch(epoch);
   std::vector<torch::Tensor> batches;
   while (auto batch = loader.next()) {
     EXPECT_EQ(batch->positions.size(), static_cast<std::size_t>(batch->images.size(0)));
     EXPECT_EQ(batch->epoch, epoch);
-    batches.push_back(augment.apply(batch->images, *batch));
+    batches.push_back(in_workers ? batch->images : augment.apply(batch->images, *batch));
   }
   return torch::cat(batches);
 }
@@ -54,6 +58,8 @@ TEST(BatchAugment, SameAugmentedBatchesForAnyNumberOfWorkers) {
   const torch::Tensor one = augmented_epoch(samples, 1, 0, augment);
   EXPECT_EQ(one.size(0), 23);
   EXPECT_TRUE(torch::equal(one, augmented_epoch(samples, 3, 0, augment)));
+  // On a CPU device the workers augment (in parallel): the same images.
+  EXPECT_TRUE(torch::equal(one, augmented_epoch(samples, 3, 0, augment, /*in_workers=*/true)));
   EXPECT_FALSE(torch::equal(one, augmented_epoch(samples, 1, 1, augment)));
   BatchAugment none;
   EXPECT_FALSE(torch::equal(one, augmented_epoch(samples, 1, 0, none)));  // it did augment
