@@ -78,6 +78,9 @@ class Trainer {
   // Checks settings, scans the data, builds model, optimiser, loaders and
   // schedule, and only then creates the run folder: bad input leaves nothing behind.
   void prepare();
+  // Device, precision and layout from the config, which then records them resolved.
+  void resolve_execution();
+  void build_loaders(const DataSplit& data);
   PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
@@ -111,18 +114,8 @@ void Trainer::prepare() {
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
   config_.threads = core::configure_threads(config_.threads);
   if (config_.workers == 0) config_.workers = core::available_cores();
-  const torch::Device device = core::resolve_device(config_.device);
-  config_.device = core::device_id(device);
-  execution_.device = device;
-  execution_.amp = core::resolve_amp_mode(config_.amp, device);
-  core::check_amp_supported(execution_.amp, device);
-  config_.amp = core::to_string(execution_.amp);
-  if (!config_.channels_last) config_.channels_last = core::default_channels_last(device, execution_.amp);
-  execution_.channels_last = *config_.channels_last;
-  // cuDNN then times its convolution algorithms once per input shape and
-  // keeps the fastest; our shapes are fixed, so that pays from the 2nd step.
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
-
+  resolve_execution();
+  const torch::Device device = execution_.device;
   augment_.kind = data::parse_augment_kind(config_.augment);
   augment_.seed = config_.seed;
 
@@ -141,19 +134,7 @@ void Trainer::prepare() {
       torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay));
   if (core::needs_grad_scaler(execution_.amp)) scaler_ = std::make_unique<GradScaler>(device);
 
-  data::LoaderOptions loader_options;
-  loader_options.image_size = config_.image_size;
-  loader_options.batch_size = config_.batch_size;
-  loader_options.workers = config_.workers;
-  loader_options.prefetch_per_worker = config_.prefetch_per_worker;
-  loader_options.seed = config_.seed;
-  loader_options.pin_memory = device.is_cuda();
-  loader_options.shuffle = true;
-  if (data::augment_in_workers(loader_options, augment_, device)) augment_.kind = data::AugmentKind::kNone;
-  train_loader_ = std::make_unique<data::BatchLoader>(data.train, loader_options, skipped_);
-  loader_options.shuffle = false;
-  loader_options.finish_batch = nullptr;  // validation is never augmented
-  val_loader_ = std::make_unique<data::BatchLoader>(data.validation, loader_options, skipped_);
+  build_loaders(data);
 
   total_steps_ = static_cast<std::int64_t>(config_.epochs) * train_loader_->batches_per_epoch();
   if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
@@ -179,6 +160,36 @@ void Trainer::prepare() {
   summary_.train_images = train_loader_->sample_count();
   summary_.val_images = val_loader_->sample_count();
   summary_.best_val_loss = INFINITY;
+}
+
+void Trainer::resolve_execution() {
+  const torch::Device device = core::resolve_device(config_.device);
+  config_.device = core::device_id(device);
+  execution_.device = device;
+  execution_.amp = core::resolve_amp_mode(config_.amp, device);
+  core::check_amp_supported(execution_.amp, device);
+  config_.amp = core::to_string(execution_.amp);
+  if (!config_.channels_last) config_.channels_last = core::default_channels_last(device, execution_.amp);
+  execution_.channels_last = *config_.channels_last;
+  // cuDNN then times its convolution algorithms once per input shape and
+  // keeps the fastest; our shapes are fixed, so that pays from the 2nd step.
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
+}
+
+void Trainer::build_loaders(const DataSplit& data) {
+  data::LoaderOptions options;
+  options.image_size = config_.image_size;
+  options.batch_size = config_.batch_size;
+  options.workers = config_.workers;
+  options.prefetch_per_worker = config_.prefetch_per_worker;
+  options.seed = config_.seed;
+  options.pin_memory = execution_.device.is_cuda();
+  options.shuffle = true;
+  if (data::augment_in_workers(options, augment_, execution_.device)) augment_.kind = data::AugmentKind::kNone;
+  train_loader_ = std::make_unique<data::BatchLoader>(data.train, options, skipped_);
+  options.shuffle = false;
+  options.finish_batch = nullptr;  // validation is never augmented
+  val_loader_ = std::make_unique<data::BatchLoader>(data.validation, options, skipped_);
 }
 
 RunSummary Trainer::run() {
