@@ -24,6 +24,7 @@ int run(int argc, char** argv) {
   add_devices_command(app, &exit_code);
   add_data_command(app, &exit_code);
   add_export_command(app, &exit_code);
+  add_doctor_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

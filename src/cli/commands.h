@@ -11,5 +11,6 @@ void add_predict_command(CLI::App& app, int* exit_code);
 void add_devices_command(CLI::App& app, int* exit_code);
 void add_data_command(CLI::App& app, int* exit_code);
 void add_export_command(CLI::App& app, int* exit_code);
+void add_doctor_command(CLI::App& app, int* exit_code);
 
 }  // namespace trainbench::cli
