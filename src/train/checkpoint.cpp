@@ -2,29 +2,25 @@
 
 #include <torch/serialize.h>
 
+#include <sstream>
+
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace trainbench::train {
-namespace fs = std::filesystem;
-namespace {
 
-template <typename Saveable>
-void save_atomically(Saveable& object, const fs::path& path) {
-  const fs::path temporary = path.string() + ".tmp";
+void save_optimizer(torch::optim::Optimizer& optimizer, const std::filesystem::path& path) {
+  // Serialised in memory first, so the file is replaced by the one atomic
+  // writer every run file goes through.
+  std::ostringstream bytes;
   try {
     torch::serialize::OutputArchive archive;
-    object.save(archive);
-    archive.save_to(temporary.string());
+    optimizer.save(archive);
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
     throw RunError("cannot write " + path.string() + ": " + e.what_without_backtrace());
   }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) throw RunError("cannot replace " + path.string() + ": " + error.message());
+  core::write_file_atomically(path, bytes.str());
 }
-
-}  // namespace
-
-void save_optimizer(torch::optim::Optimizer& optimizer, const fs::path& path) { save_atomically(optimizer, path); }
 
 }  // namespace trainbench::train
