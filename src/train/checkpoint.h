@@ -1,7 +1,7 @@
 #pragma once
-// Optimizer state on disk, in LibTorch's own archive format (only trainbench
-// reads it back; model weights are safetensors, see train/model_weights.h).
-// Writes are atomic.
+// Optimizer state on disk, in LibTorch's own archive format: it is for
+// resuming a run with trainbench, not for other programs (model weights are
+// safetensors, see train/model_weights.h). Writes are atomic.
 #include <torch/optim/optimizer.h>
 
 #include <filesystem>
