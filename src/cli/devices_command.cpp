@@ -7,6 +7,7 @@
 #include "core/device.h"
 #include "core/memory_format.h"
 #include "core/precision.h"
+#include "core/text.h"
 #include "core/threads.h"
 #include "core/torch_compat.h"
 
@@ -31,12 +32,6 @@ PrecisionAdvice precision_advice(const core::DeviceDescription& description) {
   return advice;
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string text;
-  for (const std::string& item : items) text += (text.empty() ? "" : ", ") + item;
-  return text;
-}
-
 int run_devices(bool json) {
   const std::vector<core::DeviceDescription> devices = core::list_devices();
   if (json) {
@@ -59,7 +54,7 @@ int run_devices(bool json) {
     if (d.memory_bytes > 0) detail = std::to_string(d.memory_bytes / (1024 * 1024)) + " MiB";
     std::printf("  %-8s %s%s\n", d.id.c_str(), d.name.c_str(), detail.empty() ? "" : (" (" + detail + ")").c_str());
     const PrecisionAdvice advice = precision_advice(d);
-    std::printf("           --amp %s (auto: %s), default layout %s\n", joined(advice.amp_modes).c_str(),
+    std::printf("           --amp %s (auto: %s), default layout %s\n", core::join(advice.amp_modes).c_str(),
                 advice.amp_auto.c_str(), advice.channels_last_default ? "channels-last" : "contiguous");
   }
   return 0;

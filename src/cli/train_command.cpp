@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
 #include "core/interrupt.h"
+#include "core/text.h"
 #include "models/registry.h"
 #include "train/trainer.h"
 
@@ -48,9 +49,7 @@ void add_train_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--val-data", config->val_data, "Separate validation folder (default: split --data)");
   cmd->add_option("--val-split", config->val_split, "Fraction of --data held out for validation")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  std::string models;
-  for (const std::string& name : models::model_names()) models += (models.empty() ? "" : ", ") + name;
-  cmd->add_option("--model", config->model, "Architecture: " + models)->capture_default_str();
+  cmd->add_option("--model", config->model, "Architecture: " + core::join(models::model_names()))->capture_default_str();
   cmd->add_option("--img-size", config->image_size, "Square input size after ResizePad (pixels)")
       ->capture_default_str()->check(CLI::Range(8, 4096));
   cmd->add_option("-b,--batch-size", config->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);

@@ -4,6 +4,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "core/torch_compat.h"
 
 namespace trainbench::core {
@@ -12,9 +13,9 @@ namespace {
 c10::ScalarType autocast_dtype(AmpMode mode) { return mode == AmpMode::kFp16 ? torch::kHalf : torch::kBFloat16; }
 
 std::string join(const std::vector<AmpMode>& modes) {
-  std::string text;
-  for (AmpMode mode : modes) text += (text.empty() ? "" : ", ") + to_string(mode);
-  return text;
+  std::vector<std::string> names;
+  for (AmpMode mode : modes) names.push_back(to_string(mode));
+  return core::join(names);
 }
 
 // Why `mode` cannot run on `device`, or "" when it can.

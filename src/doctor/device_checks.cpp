@@ -10,6 +10,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "core/text.h"
 #include "core/torch_compat.h"
 
 namespace trainbench::doctor {
@@ -56,11 +57,7 @@ bool is_gpu_class(unsigned pci_class) {
 
 Status worse(Status a, Status b) { return static_cast<int>(a) > static_cast<int>(b) ? a : b; }
 
-std::string join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string text;
-  for (const std::string& part : parts) text += (text.empty() ? "" : separator) + part;
-  return text;
-}
+using core::join;
 
 int count_kind(const LibTorchFacts& torch, const std::string& kind) {
   return static_cast<int>(std::count_if(torch.devices.begin(), torch.devices.end(),

@@ -1,5 +1,7 @@
 #include "weights/state_dict.h"
 
+#include "core/text.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -23,12 +25,6 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 bool under(const std::string& name, const std::string& prefix) {
   return !prefix.empty() && name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
          name[prefix.size()] == '.';
-}
-
-std::string join_names(const std::vector<std::string>& names) {
-  std::string text;
-  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
-  return text;
 }
 
 }  // namespace
@@ -86,7 +82,7 @@ std::string LoadReport::describe_problems() const {
   std::string text;
   const auto add = [&](const char* what, const std::vector<std::string>& names) {
     if (names.empty()) return;
-    text += (text.empty() ? "" : "; ") + std::string(what) + " (" + std::to_string(names.size()) + "): " + join_names(names);
+    text += (text.empty() ? "" : "; ") + std::string(what) + " (" + std::to_string(names.size()) + "): " + core::join(names);
   };
   add("missing from the file", missing);
   add("not in the model", unexpected);
