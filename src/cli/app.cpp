@@ -25,6 +25,9 @@ int run(int argc, char** argv) {
   add_data_command(app, &exit_code);
   add_export_command(app, &exit_code);
   add_doctor_command(app, &exit_code);
+  add_bench_command(app, &exit_code);
+  add_results_command(app, &exit_code);
+  add_compare_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,5 +12,8 @@ void add_devices_command(CLI::App& app, int* exit_code);
 void add_data_command(CLI::App& app, int* exit_code);
 void add_export_command(CLI::App& app, int* exit_code);
 void add_doctor_command(CLI::App& app, int* exit_code);
+void add_bench_command(CLI::App& app, int* exit_code);
+void add_results_command(CLI::App& app, int* exit_code);
+void add_compare_command(CLI::App& app, int* exit_code);
 
 }  // namespace trainbench::cli

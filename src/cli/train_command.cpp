@@ -1,10 +1,16 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
+#include "cli/store_flags.h"
+#include "bench/provenance.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "train/run_folder.h"
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "models/registry.h"
@@ -23,7 +29,28 @@ std::string default_output(const std::string& model) {
   return "runs/" + model + "-" + stamp;
 }
 
-int run_train(train::TrainConfig config) {
+// Adds the finished (or interrupted) run to the results store, with the
+// config.json the trainer wrote (settings resolved: device, amp, layout).
+void store_run(const train::TrainConfig& config, const train::RunSummary& summary, const StoreFlags& flags) {
+  std::optional<store::ResultsStore> results = open_store_for_writing(flags);
+  if (!results) return;
+  const std::filesystem::path run_dir = std::filesystem::absolute(config.output);
+  store::TrainRecord record;
+  record.run_dir = run_dir.string();
+  record.summary = train::to_json(summary);
+  std::ifstream config_file(run_dir / train::RunFiles::kConfig);
+  record.config = nlohmann::ordered_json::parse(config_file, nullptr, /*allow_exceptions=*/false);
+  if (record.config.is_discarded()) record.config = train::to_json(config);
+  record.provenance = bench::collect_provenance(core::resolve_device(summary.device));
+  try {
+    const std::int64_t id = results->insert_train(record);
+    std::printf("  stored as train:%lld in %s\n", static_cast<long long>(id), results->path().c_str());
+  } catch (const Error& error) {
+    std::fprintf(stderr, "trainbench: warning: run not stored: %s\n", error.what());
+  }
+}
+
+int run_train(train::TrainConfig config, const StoreFlags& store_flags) {
   if (config.output.empty()) config.output = default_output(config.model);
   const bool live = config.progress && train::ProgressBoard::is_terminal(stdout);
   train::RunSummary summary;
@@ -33,6 +60,7 @@ int run_train(train::TrainConfig config) {
   }
   std::printf("\n%s", train::format_summary_text(summary).c_str());
   std::printf("  run folder: %s\n", config.output.c_str());
+  store_run(config, summary, store_flags);
   std::fflush(stdout);
   return summary.interrupted ? 128 + core::interrupt_signal() : 0;
 }
@@ -83,7 +111,9 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--overwrite", config->overwrite, "Reuse a non-empty run folder, replacing its results");
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
-  cmd->callback([config, exit_code] { *exit_code = run_train(*config); });
+  auto store_flags = std::make_shared<StoreFlags>();
+  add_store_flags(cmd, store_flags.get());
+  cmd->callback([config, store_flags, exit_code] { *exit_code = run_train(*config, *store_flags); });
 }
 
 }  // namespace trainbench::cli

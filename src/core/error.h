@@ -42,4 +42,10 @@ class RunError : public Error {
   using Error::Error;
 };
 
+// The results store (SQLite): opening, migrating, reading, writing.
+class StoreError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace trainbench

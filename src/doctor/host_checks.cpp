@@ -353,13 +353,16 @@ std::vector<CheckResult> evaluate_variables(const SystemView& view) {
   return results;
 }
 
+bool is_wsl(const SystemView& view) {
+  const std::string text = lower(view.read_file("/proc/version").value_or(""));
+  return contains(text, "microsoft") || contains(text, "wsl");
+}
+
 CheckResult evaluate_wsl(const SystemView& view) {
   const std::optional<std::string> version = view.read_file("/proc/version");
   if (!version) return result("environment", "wsl", Status::kOk, "no /proc/version: not WSL");
+  if (!is_wsl(view)) return result("environment", "wsl", Status::kOk, "not WSL");
   const std::string text = lower(*version);
-  if (!contains(text, "microsoft") && !contains(text, "wsl")) {
-    return result("environment", "wsl", Status::kOk, "not WSL");
-  }
   // WSL 2 runs a real Linux kernel ("...-microsoft-standard-WSL2"); WSL 1
   // translates system calls ("4.4.0-19041-Microsoft"): no GPU, slow files.
   if (contains(text, "wsl2") || contains(text, "microsoft-standard")) {
@@ -371,7 +374,11 @@ CheckResult evaluate_wsl(const SystemView& view) {
                 "convert the distribution to WSL 2: wsl --set-version <distro> 2 (in Windows)");
 }
 
-CheckResult evaluate_container(const SystemView& view) {
+namespace {
+
+// What shows that the view is a container ("/.dockerenv", "/proc/1/cgroup
+// mentions docker"); empty when nothing does.
+std::string container_marker(const SystemView& view) {
   std::string marker;
   if (std::filesystem::exists(view.path("/.dockerenv"))) {
     marker = "/.dockerenv";
@@ -386,6 +393,15 @@ CheckResult evaluate_container(const SystemView& view) {
       }
     }
   }
+  return marker;
+}
+
+}  // namespace
+
+bool in_container(const SystemView& view) { return !container_marker(view).empty(); }
+
+CheckResult evaluate_container(const SystemView& view) {
+  const std::string marker = container_marker(view);
   if (marker.empty()) return result("environment", "container", Status::kOk, "not in a container");
   return result("environment", "container", Status::kOk,
                 "in a container (" + marker + "); its CPU quota counts in threads/intra_op");

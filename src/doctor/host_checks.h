@@ -60,6 +60,11 @@ std::vector<CheckResult> check_threads(const SystemView& view);
 // ---- Environment: variables, WSL, containers, memory, disk ----
 
 std::vector<CheckResult> evaluate_variables(const SystemView& view);
+// Whether the view's /proc/version is a WSL kernel (1 or 2), and whether a
+// container marker (/.dockerenv, /run/.containerenv, a container runtime in
+// /proc/1/cgroup) is present; bench provenance records both.
+bool is_wsl(const SystemView& view);
+bool in_container(const SystemView& view);
 CheckResult evaluate_wsl(const SystemView& view);
 CheckResult evaluate_container(const SystemView& view);
 CheckResult evaluate_memory(const SystemView& view);

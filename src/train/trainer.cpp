@@ -21,6 +21,7 @@
 #include "train/model_weights.h"
 #include "train/one_cycle.h"
 #include "train/run_folder.h"
+#include "train/train_step.h"
 
 namespace trainbench::train {
 namespace {
@@ -290,22 +291,10 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
 }
 
 std::pair<torch::Tensor, torch::Tensor> Trainer::train_step(const DeviceBatch& batch) {
-  torch::Tensor logits, loss;
-  {
-    const core::AutocastGuard autocast(execution_.amp, execution_.device);
-    logits = model_->forward(batch.inputs);
-    loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-  }
-  optimizer_->zero_grad();
-  if (scaler_) {
-    scaler_->scale(loss).backward();
-    scaler_->step(*optimizer_);  // skipped when a gradient overflowed
-    scaler_->update();
-  } else {
-    loss.backward();
-    optimizer_->step();
-  }
-  return {logits, loss};
+  ForwardResult forward = forward_with_loss(*model_, execution_, batch);
+  backward_pass(*optimizer_, forward.loss, scaler_.get());
+  optimizer_update(*optimizer_, scaler_.get());
+  return {forward.logits, forward.loss};
 }
 
 EvalResult Trainer::eval_pass(int epoch) {

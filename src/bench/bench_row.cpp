@@ -1,0 +1,272 @@
+#include "bench/bench_row.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+
+#include "core/error.h"
+
+namespace trainbench::bench {
+namespace {
+
+// ---- reading values back, with errors that name the field ----
+
+[[noreturn]] void wrong_type(const std::string& name, const std::string& wanted, const nlohmann::json& value) {
+  std::string shown = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (shown.size() > 40) shown = shown.substr(0, 37) + "...";
+  throw UsageError("field \"" + name + "\" must be " + wanted + ", not " + value.type_name() + " " + shown);
+}
+
+// The value under `name`, or nullptr when the key is absent or null.
+const nlohmann::json* find_value(const nlohmann::json& row, const std::string& name) {
+  if (!row.is_object()) {
+    throw UsageError("a result row must be a JSON object (column name -> value), not " + std::string(row.type_name()));
+  }
+  const auto it = row.find(name);
+  if (it == row.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// A number of the list text "a;b;c" (how csv and sql write samples).
+double parse_list_number(const std::string& name, const std::string& part, const nlohmann::json& value) {
+  char* end = nullptr;
+  const double number = std::strtod(part.c_str(), &end);
+  if (part.empty() || end != part.c_str() + part.size()) wrong_type(name, "a list of numbers (\"a;b;c\")", value);
+  return number;
+}
+
+// ---- the fields of a BenchRow, each with its column and its conversions ----
+
+template <typename T>
+struct TypeOf;
+template <>
+struct TypeOf<std::string> {
+  static constexpr ColumnType kType = ColumnType::kText;
+};
+template <>
+struct TypeOf<int> {
+  static constexpr ColumnType kType = ColumnType::kInteger;
+};
+template <>
+struct TypeOf<std::int64_t> {
+  static constexpr ColumnType kType = ColumnType::kInteger;
+};
+template <>
+struct TypeOf<bool> {
+  static constexpr ColumnType kType = ColumnType::kBool;
+};
+template <>
+struct TypeOf<double> {
+  static constexpr ColumnType kType = ColumnType::kReal;
+};
+template <>
+struct TypeOf<std::vector<double>> {
+  static constexpr ColumnType kType = ColumnType::kRealList;
+};
+template <typename T>
+struct TypeOf<std::optional<T>> {
+  static constexpr ColumnType kType = TypeOf<T>::kType;
+};
+
+template <typename T>
+nlohmann::ordered_json value_of(const T& value) {
+  return value;
+}
+template <typename T>
+nlohmann::ordered_json value_of(const std::optional<T>& value) {
+  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+template <typename T>
+void read_value(const nlohmann::json& row, const std::string& name, T* out) {
+  read_field(row, name, out);
+}
+template <typename T>
+void read_value(const nlohmann::json& row, const std::string& name, std::optional<T>* out) {
+  T value{};
+  if (read_field(row, name, &value)) {
+    *out = value;
+  } else if (row.contains(name)) {
+    *out = std::nullopt;  // an explicit null
+  }
+}
+
+struct Field {
+  Column column;
+  std::function<nlohmann::ordered_json(const BenchRow&)> write;
+  std::function<void(const nlohmann::json&, BenchRow&)> read;
+};
+
+// One field: its column type follows the member's C++ type, so the schema
+// and the struct cannot drift apart.
+template <typename T>
+Field field(const std::string& name, T BenchRow::*member, const std::string& description) {
+  return Field{Column{name, TypeOf<T>::kType, description},
+               [member](const BenchRow& row) { return value_of(row.*member); },
+               [member, name](const nlohmann::json& json, BenchRow& row) { read_value(json, name, &(row.*member)); }};
+}
+
+const std::vector<Field>& bench_fields() {
+  static const std::vector<Field> fields = {
+      field("mode", &BenchRow::mode, "train (forward, backward, optimizer step) or infer (forward only)"),
+      field("model", &BenchRow::model, "model architecture"),
+      field("device", &BenchRow::device, "device that ran (cpu, cuda:0, ...)"),
+      field("amp", &BenchRow::amp, "mixed precision: off, bf16 or fp16"),
+      field("channels_last", &BenchRow::channels_last, "channels-last (NHWC) memory format"),
+      field("batch_size", &BenchRow::batch_size, "batch that ran (smaller than requested after an out-of-memory retry)"),
+      field("requested_batch_size", &BenchRow::requested_batch_size, "batch the matrix asked for"),
+      field("image_size", &BenchRow::image_size, "square input side in pixels"),
+      field("workers", &BenchRow::workers, "loader worker threads (real input only; 0 for synthetic)"),
+      field("input", &BenchRow::input, "synthetic (random tensors on the device) or real (the data pipeline)"),
+      field("repetitions", &BenchRow::repetitions, "timed repetitions"),
+      field("warmup_steps", &BenchRow::warmup_steps, "untimed steps before each repetition"),
+      field("steps", &BenchRow::steps, "timed steps per repetition"),
+      field("status", &BenchRow::status, "ok or failed"),
+      field("error", &BenchRow::error, "why the test failed (empty when ok)"),
+      field("note", &BenchRow::note, "what changed on the way, e.g. a smaller batch after running out of memory"),
+      field("images_per_sec", &BenchRow::images_per_sec, "throughput: images per second, mean over repetitions"),
+      field("images_per_sec_std", &BenchRow::images_per_sec_std,
+            "sample standard deviation of images_per_sec over repetitions (0 for one)"),
+      field("images_per_sec_samples", &BenchRow::images_per_sec_samples, "images per second of each repetition"),
+      field("cold_step_seconds", &BenchRow::cold_step_seconds,
+            "seconds of the very first step on a fresh model (warm-up, kernel selection)"),
+      field("step_seconds", &BenchRow::step_seconds, "mean seconds per timed step"),
+      field("data_wait_seconds", &BenchRow::data_wait_seconds, "seconds per step waiting for the next batch (--detail)"),
+      field("forward_seconds", &BenchRow::forward_seconds, "seconds per step in the forward pass (--detail)"),
+      field("backward_seconds", &BenchRow::backward_seconds, "seconds per step in the backward pass (--detail, train)"),
+      field("optimizer_seconds", &BenchRow::optimizer_seconds, "seconds per step in the optimizer (--detail, train)"),
+      field("peak_memory_bytes", &BenchRow::peak_memory_bytes, "peak memory in bytes (see memory_source)"),
+      field("memory_source", &BenchRow::memory_source,
+            "what peak_memory_bytes measures: cuda-allocator (peak allocated) or process-rss (peak resident set)"),
+      field("forward_flops_per_image", &BenchRow::forward_flops_per_image,
+            "floating-point operations of one forward pass, counted from the layers"),
+      field("step_flops_per_image", &BenchRow::step_flops_per_image,
+            "floating-point operations per image and step (train: 3x forward; infer: forward)"),
+      field("achieved_tflops", &BenchRow::achieved_tflops, "step_flops_per_image * images_per_sec / 1e12"),
+      field("peak_tflops", &BenchRow::peak_tflops, "matrix-product rate of the device in this precision (--peak)"),
+      field("peak_fraction", &BenchRow::peak_fraction, "achieved_tflops / peak_tflops"),
+  };
+  return fields;
+}
+
+}  // namespace
+
+bool read_field(const nlohmann::json& row, const std::string& name, std::string* out) {
+  const nlohmann::json* value = find_value(row, name);
+  if (!value) return false;
+  if (!value->is_string()) wrong_type(name, "text", *value);
+  *out = value->get<std::string>();
+  return true;
+}
+
+bool read_field(const nlohmann::json& row, const std::string& name, std::int64_t* out) {
+  const nlohmann::json* value = find_value(row, name);
+  if (!value) return false;
+  if (value->is_number_integer()) {
+    if (value->is_number_unsigned() && value->get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+      wrong_type(name, "a whole number that fits 64 bits", *value);
+    }
+    *out = value->get<std::int64_t>();
+    return true;
+  }
+  if (value->is_number_float()) {
+    const double number = value->get<double>();
+    // 2^63 itself does not fit; every whole double below it does.
+    if (std::isfinite(number) && number == std::floor(number) && std::fabs(number) < 9.2233720368547758e18) {
+      *out = static_cast<std::int64_t>(number);
+      return true;
+    }
+  }
+  wrong_type(name, "a whole number", *value);
+}
+
+bool read_field(const nlohmann::json& row, const std::string& name, int* out) {
+  std::int64_t wide = 0;
+  if (!read_field(row, name, &wide)) return false;
+  if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max()) {
+    wrong_type(name, "a whole number that fits 32 bits", row.at(name));
+  }
+  *out = static_cast<int>(wide);
+  return true;
+}
+
+bool read_field(const nlohmann::json& row, const std::string& name, double* out) {
+  const nlohmann::json* value = find_value(row, name);
+  if (!value) return false;
+  if (!value->is_number()) wrong_type(name, "a number", *value);
+  *out = value->get<double>();
+  return true;
+}
+
+bool read_field(const nlohmann::json& row, const std::string& name, bool* out) {
+  const nlohmann::json* value = find_value(row, name);
+  if (!value) return false;
+  if (value->is_boolean()) {
+    *out = value->get<bool>();
+    return true;
+  }
+  if (value->is_number_integer() && (value->get<std::int64_t>() == 0 || value->get<std::int64_t>() == 1)) {
+    *out = value->get<std::int64_t>() == 1;
+    return true;
+  }
+  wrong_type(name, "true or false", *value);
+}
+
+bool read_field(const nlohmann::json& row, const std::string& name, std::vector<double>* out) {
+  const nlohmann::json* value = find_value(row, name);
+  if (!value) return false;
+  std::vector<double> numbers;
+  if (value->is_array()) {
+    for (const nlohmann::json& item : *value) {
+      if (!item.is_number()) wrong_type(name, "a list of numbers", *value);
+      numbers.push_back(item.get<double>());
+    }
+  } else if (value->is_string()) {
+    const std::string text = value->get<std::string>();
+    std::size_t start = 0;
+    while (!text.empty() && start <= text.size()) {
+      const std::size_t end = std::min(text.find(';', start), text.size());
+      numbers.push_back(parse_list_number(name, text.substr(start, end - start), *value));
+      start = end + 1;
+    }
+  } else {
+    wrong_type(name, "a list of numbers", *value);
+  }
+  *out = std::move(numbers);
+  return true;
+}
+
+const std::vector<Column>& bench_columns() {
+  static const std::vector<Column> columns = [] {
+    std::vector<Column> all;
+    for (const Field& f : bench_fields()) all.push_back(f.column);
+    const std::vector<Column>& provenance = provenance_columns();
+    all.insert(all.end(), provenance.begin(), provenance.end());
+    return all;
+  }();
+  return columns;
+}
+
+Row to_row(const BenchRow& row) {
+  Row out = Row::object();
+  for (const Field& f : bench_fields()) out[f.column.name] = f.write(row);
+  const nlohmann::ordered_json provenance = to_json(row.provenance);  // kept alive while items() walks it
+  for (const auto& [key, value] : provenance.items()) out[key] = value;
+  return out;
+}
+
+BenchRow bench_row_from_json(const nlohmann::json& json) {
+  BenchRow row;
+  for (const Field& f : bench_fields()) f.read(json, row);
+  row.provenance = provenance_from_json(json);
+  return row;
+}
+
+const std::vector<std::string>& bench_key_columns() {
+  static const std::vector<std::string> keys = {"mode",  "model",   "device", "amp",  "channels_last", "requested_batch_size",
+                                                "image_size", "workers", "input"};
+  return keys;
+}
+
+}  // namespace trainbench::bench

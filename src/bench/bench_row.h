@@ -1,0 +1,89 @@
+#pragma once
+// The schema of one `trainbench bench` result: what was run, what it measured,
+// and where (provenance). Defined once here; printers, the results store and
+// `compare` all read rows through bench_columns().
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/provenance.h"
+#include "bench/table.h"
+
+namespace trainbench::bench {
+
+struct BenchRow {
+  // ---- the test: one point of the matrix ----
+  std::string mode = "train";  // "train" or "infer"
+  std::string model;
+  std::string device;          // "cpu", "cuda:0", ...
+  std::string amp = "off";     // "off", "bf16", "fp16"
+  bool channels_last = false;
+  int batch_size = 0;            // the batch that ran (smaller than requested after an out-of-memory retry)
+  int requested_batch_size = 0;  // the batch the matrix asked for
+  int image_size = 0;
+  int workers = 0;               // loader workers (real input only; 0 for synthetic)
+  std::string input = "synthetic";  // "synthetic" (random tensors already on the device) or "real" (the data pipeline)
+  int repetitions = 0;
+  int warmup_steps = 0;
+  int steps = 0;                 // timed steps per repetition
+
+  // ---- the outcome ----
+  std::string status = "ok";  // "ok" or "failed"
+  std::string error;          // why it failed (empty when ok)
+  std::string note;           // e.g. "out of memory at batch 256: ran at 128"
+
+  // ---- throughput: images / elapsed seconds over a repetition's timed steps ----
+  double images_per_sec = 0.0;      // mean over repetitions
+  double images_per_sec_std = 0.0;  // sample standard deviation over repetitions (0 for one)
+  std::vector<double> images_per_sec_samples;  // one per repetition
+  double cold_step_seconds = 0.0;   // the very first step of the test (fresh model): warm-up, kernel selection
+  double step_seconds = 0.0;        // mean seconds per timed step
+
+  // ---- phase breakdown per step (--detail only; synchronised timers) ----
+  std::optional<double> data_wait_seconds;
+  std::optional<double> forward_seconds;
+  std::optional<double> backward_seconds;   // train only
+  std::optional<double> optimizer_seconds;  // train only
+
+  // ---- memory ----
+  std::optional<std::int64_t> peak_memory_bytes;
+  std::string memory_source;  // "cuda-allocator" (peak allocated) or "process-rss" (peak resident set)
+
+  // ---- arithmetic ----
+  double forward_flops_per_image = 0.0;  // counted from the model's layers at this image size
+  double step_flops_per_image = 0.0;     // train: 3x forward (forward + 2x backward); infer: forward
+  double achieved_tflops = 0.0;          // step_flops_per_image * images_per_sec / 1e12
+  std::optional<double> peak_tflops;     // --peak: matrix-product probe in this precision
+  std::optional<double> peak_fraction;   // achieved / peak
+
+  Provenance provenance;
+};
+
+// Every column of a bench row, in print order (the provenance columns last).
+const std::vector<Column>& bench_columns();
+
+Row to_row(const BenchRow& row);
+// The inverse of to_row for files written by `bench -o json|jsonl`; missing
+// keys keep their defaults. Throws UsageError naming a field of the wrong type.
+BenchRow bench_row_from_json(const nlohmann::json& row);
+
+// The columns that name a test (mode, model, device, amp, layout, batch,
+// image size, workers, input): rows of two benches with equal keys are the
+// same test, which is how `compare` pairs them.
+const std::vector<std::string>& bench_key_columns();
+
+// Reading one field of a row back (a file written by `-o json|jsonl`, a row
+// the store read): each returns false when the key is absent or null, so the
+// caller keeps its default, and throws UsageError naming the field when the
+// value has the wrong type. Integers accept whole-valued reals, booleans
+// accept 0 and 1 (SQLite stores them so), lists accept "a;b;c" text (as csv
+// and sql write them).
+bool read_field(const nlohmann::json& row, const std::string& name, std::string* out);
+bool read_field(const nlohmann::json& row, const std::string& name, std::int64_t* out);
+bool read_field(const nlohmann::json& row, const std::string& name, int* out);
+bool read_field(const nlohmann::json& row, const std::string& name, double* out);
+bool read_field(const nlohmann::json& row, const std::string& name, bool* out);
+bool read_field(const nlohmann::json& row, const std::string& name, std::vector<double>* out);
+
+}  // namespace trainbench::bench

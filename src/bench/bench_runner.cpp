@@ -1,0 +1,342 @@
+#include "bench/bench_runner.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+
+#include "bench/flop_count.h"
+#include "bench/out_of_memory.h"
+#include "bench/peak_memory.h"
+#include "bench/peak_probe.h"
+#include "bench/statistics.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "core/memory_format.h"
+#include "core/precision.h"
+#include "core/synchronize.h"
+#include "data/batch_augment.h"
+#include "data/batch_loader.h"
+#include "models/registry.h"
+#include "train/device_batch.h"
+#include "train/execution.h"
+#include "train/grad_scaler.h"
+#include "train/train_step.h"
+
+namespace trainbench::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration<double>(end - start).count();
+}
+
+// Where a test's batches come from: one random batch already on the device
+// (synthetic: the model's speed alone), or the data pipeline as `train` runs
+// it (real: decoding, ResizePad, the copy and, for training, augmentation).
+class InputSource {
+ public:
+  virtual ~InputSource() = default;
+  virtual train::DeviceBatch next() = 0;
+};
+
+class SyntheticInput : public InputSource {
+ public:
+  SyntheticInput(int batch_size, int image_size, int classes, const train::Execution& execution) {
+    const auto options = torch::TensorOptions().device(execution.device);
+    batch_.inputs = torch::randn({batch_size, 3, image_size, image_size}, options)
+                        .contiguous(execution.memory_format());
+    batch_.labels = torch::randint(classes, {batch_size}, options.dtype(torch::kLong));
+  }
+  train::DeviceBatch next() override { return batch_; }
+
+ private:
+  train::DeviceBatch batch_;
+};
+
+class RealInput : public InputSource {
+ public:
+  RealInput(const data::ImageFolder& folder, int batch_size, int image_size, int workers, bool training,
+            std::uint64_t seed, const train::Execution& execution)
+      : execution_(execution) {
+    data::LoaderOptions options;
+    options.image_size = image_size;
+    options.batch_size = batch_size;
+    options.workers = workers;
+    options.seed = seed;
+    options.shuffle = training;
+    options.pin_memory = execution.device.is_cuda();
+    if (training) {
+      augment_.kind = data::AugmentKind::kTrivialWide;
+      augment_.seed = seed;
+      if (data::augment_in_workers(options, augment_, execution.device)) augment_.kind = data::AugmentKind::kNone;
+    }
+    loader_ = std::make_unique<data::BatchLoader>(folder.samples, options, std::make_shared<data::SkippedFiles>());
+    loader_->start_epoch(epoch_);
+  }
+
+  // Endless: a new epoch starts when one runs out, as in a long training.
+  train::DeviceBatch next() override {
+    std::optional<data::Batch> batch = loader_->next();
+    if (!batch) {
+      loader_->start_epoch(++epoch_);
+      batch = loader_->next();
+      if (!batch) throw DataError("no readable image in the --data folder");
+    }
+    return train::to_device(*batch, execution_, augment_);
+  }
+
+ private:
+  train::Execution execution_;
+  data::BatchAugment augment_;
+  std::unique_ptr<data::BatchLoader> loader_;
+  int epoch_ = 1;
+};
+
+// Per-step phase times of the --detail window, in seconds.
+struct PhaseTimes {
+  double data_wait = 0.0, forward = 0.0, backward = 0.0, optimizer = 0.0;
+};
+
+// One test's model, optimizer and input, and its step.
+class StepRunner {
+ public:
+  StepRunner(std::shared_ptr<models::Classifier> model, const train::Execution& execution, bool training,
+             std::unique_ptr<InputSource> input)
+      : model_(std::move(model)), execution_(execution), training_(training), input_(std::move(input)) {
+    if (training_) {
+      // The workload's optimizer; its state is part of what a step touches.
+      optimizer_ = std::make_unique<torch::optim::AdamW>(
+          model_->parameters(), torch::optim::AdamWOptions(1e-3).eps(1e-5).weight_decay(0.01));
+      if (core::needs_grad_scaler(execution.amp)) scaler_ = std::make_unique<train::GradScaler>(execution.device);
+      model_->train();
+    } else {
+      model_->eval();
+    }
+  }
+
+  // One step; returns the images it processed. With `phases`, the device is
+  // synchronised after each phase and the phase's time added there.
+  std::int64_t step(PhaseTimes* phases = nullptr) {
+    auto mark = Clock::now();
+    auto lap = [&](double* into) {
+      if (!phases) return;
+      core::synchronize(execution_.device);
+      const auto now = Clock::now();
+      *into += seconds_between(mark, now);
+      mark = now;
+    };
+    const train::DeviceBatch batch = input_->next();
+    double unused = 0.0;
+    lap(phases ? &phases->data_wait : &unused);
+    if (!training_) {
+      const torch::NoGradGuard no_grad;
+      const core::AutocastGuard autocast(execution_.amp, execution_.device);
+      (void)model_->forward(batch.inputs);
+      lap(phases ? &phases->forward : &unused);
+      return batch.labels.size(0);
+    }
+    const train::ForwardResult forward = train::forward_with_loss(*model_, execution_, batch);
+    lap(phases ? &phases->forward : &unused);
+    train::backward_pass(*optimizer_, forward.loss, scaler_.get());
+    lap(phases ? &phases->backward : &unused);
+    train::optimizer_update(*optimizer_, scaler_.get());
+    lap(phases ? &phases->optimizer : &unused);
+    return batch.labels.size(0);
+  }
+
+ private:
+  std::shared_ptr<models::Classifier> model_;
+  train::Execution execution_;
+  bool training_;
+  std::unique_ptr<InputSource> input_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<train::GradScaler> scaler_;
+};
+
+std::string message_of(const std::exception& error) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&error)) return torch_error->what_without_backtrace();
+  return error.what();
+}
+
+}  // namespace
+
+void validate(const BenchOptions& options, const std::vector<BenchCase>& tests) {
+  if (options.repetitions < 1) throw UsageError("-r/--repetitions must be at least 1");
+  if (options.steps < 1) throw UsageError("--steps must be at least 1");
+  if (options.warmup_steps < 1) {
+    throw UsageError("--warmup-steps must be at least 1 (the first step is the cold start, never timed with the rest)");
+  }
+  for (const BenchCase& test : tests) {
+    if (test.input == "real" && options.data.empty()) throw UsageError("--input real needs --data DIR (an image folder)");
+    if (test.input != "real" && test.input != "synthetic") {
+      throw UsageError("--input: '" + test.input + "' is not synthetic or real");
+    }
+    if (test.input == "real" && test.workers < 1) throw UsageError("--workers must be at least 1 for real input");
+  }
+}
+
+BenchRunner::BenchRunner(BenchOptions options, train::ProgressBoard& board)
+    : options_(std::move(options)), board_(board) {}
+
+BenchRunner::~BenchRunner() = default;
+
+const data::ImageFolder& BenchRunner::real_data() {
+  if (!real_data_) real_data_ = std::make_unique<data::ImageFolder>(data::scan_image_folder(options_.data));
+  return *real_data_;
+}
+
+double BenchRunner::forward_flops(const std::string& model, int image_size) {
+  const auto key = std::make_pair(model, image_size);
+  const auto found = flops_cache_.find(key);
+  if (found != flops_cache_.end()) return found->second;
+  const auto fresh = models::create_model(model, options_.synthetic_classes);
+  const double flops = count_forward_flops(*fresh, image_size).forward_flops;
+  flops_cache_[key] = flops;
+  return flops;
+}
+
+BenchRow BenchRunner::run(const BenchCase& test) {
+  BenchRow row;
+  row.mode = test.mode;
+  row.model = test.model;
+  row.device = test.device;
+  row.amp = test.amp;
+  row.channels_last = test.channels_last == "1";
+  row.requested_batch_size = test.batch_size;
+  row.batch_size = test.batch_size;
+  row.image_size = test.image_size;
+  row.workers = test.workers;
+  row.input = test.input;
+  row.repetitions = options_.repetitions;
+  row.warmup_steps = options_.warmup_steps;
+  row.steps = options_.steps;
+  torch::Device device = torch::kCPU;
+  try {
+    device = core::resolve_device(test.device);
+    row.device = core::device_id(device);
+    const core::AmpMode amp = core::resolve_amp_mode(test.amp, device);
+    core::check_amp_supported(amp, device);
+    row.amp = core::to_string(amp);
+    row.channels_last = test.channels_last == "auto" ? core::default_channels_last(device, amp) : test.channels_last == "1";
+    // cuDNN times its algorithms per shape on the first steps (the cold
+    // step shows it) and keeps the fastest, as `train` does.
+    if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
+
+    const BackoffOutcome outcome = run_with_oom_backoff(
+        test.batch_size, options_.retry_oom, [&](int batch_size) { measure(test, batch_size, &row); },
+        [&] { release_cached_memory(device); });
+    row.batch_size = outcome.batch_size;
+    row.note = outcome.note;
+
+    row.forward_flops_per_image = forward_flops(test.model, test.image_size);
+    row.step_flops_per_image = row.forward_flops_per_image * (test.mode == "train" ? 3.0 : 1.0);
+    row.achieved_tflops = row.step_flops_per_image * row.images_per_sec / 1e12;
+    if (options_.peak) {
+      const std::string key = row.device + " " + row.amp;
+      if (!peak_cache_.count(key)) peak_cache_[key] = measure_peak_matmul(device, amp).tflops;
+      row.peak_tflops = peak_cache_[key];
+      if (*row.peak_tflops > 0) row.peak_fraction = row.achieved_tflops / *row.peak_tflops;
+    }
+  } catch (const std::exception& error) {
+    row.status = "failed";
+    row.error = message_of(error);
+    row.images_per_sec_samples.clear();
+    row.images_per_sec = row.images_per_sec_std = 0.0;
+  }
+  row.provenance = collect_provenance(device);
+  return row;
+}
+
+void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) {
+  if (options_.simulate_oom_above > 0 && batch_size > options_.simulate_oom_above) {
+    throw std::runtime_error("simulated out of memory: batch " + std::to_string(batch_size) + " is above " +
+                             std::to_string(options_.simulate_oom_above));
+  }
+  train::Execution execution;
+  execution.device = core::resolve_device(row->device);
+  execution.amp = core::parse_amp_mode(row->amp);
+  execution.channels_last = row->channels_last;
+  const bool training = test.mode == "train";
+
+  const PeakMemoryMeter memory(execution.device);
+  torch::manual_seed(options_.seed);
+  const int classes = test.input == "real" ? static_cast<int>(real_data().classes.size()) : options_.synthetic_classes;
+  auto model = models::create_model(test.model, classes);
+  train::place_model(*model, execution);
+  std::unique_ptr<InputSource> input;
+  if (test.input == "real") {
+    input = std::make_unique<RealInput>(real_data(), batch_size, test.image_size, test.workers, training,
+                                        options_.seed, execution);
+  } else {
+    input = std::make_unique<SyntheticInput>(batch_size, test.image_size, classes, execution);
+  }
+  StepRunner runner(model, execution, training, std::move(input));
+
+  const int detail_steps = options_.detail ? options_.steps : 0;
+  const std::int64_t total_steps =
+      options_.warmup_steps + static_cast<std::int64_t>(options_.repetitions) * options_.steps + detail_steps;
+  std::int64_t done = 0;
+  BenchCase resolved = test;  // the progress line names what actually runs
+  resolved.device = row->device;
+  resolved.amp = row->amp;
+  resolved.channels_last = row->channels_last ? "1" : "0";
+  resolved.batch_size = batch_size;
+  board_.begin_pass(describe(resolved), total_steps);
+
+  // The cold step: everything the first pass pays once.
+  core::synchronize(execution.device);
+  auto start = Clock::now();
+  runner.step();
+  core::synchronize(execution.device);
+  row->cold_step_seconds = seconds_between(start, Clock::now());
+  board_.update_pass(++done);
+  for (int n = 1; n < options_.warmup_steps; ++n) {
+    runner.step();
+    board_.update_pass(++done);
+  }
+
+  std::vector<double> samples;
+  double timed_seconds = 0.0;
+  for (int repetition = 0; repetition < options_.repetitions; ++repetition) {
+    core::synchronize(execution.device);
+    start = Clock::now();
+    std::int64_t images = 0;
+    for (int n = 0; n < options_.steps; ++n) {
+      images += runner.step();
+      board_.update_pass(++done);
+    }
+    core::synchronize(execution.device);
+    const double seconds = seconds_between(start, Clock::now());
+    timed_seconds += seconds;
+    samples.push_back(throughput(images, seconds));
+  }
+
+  if (options_.detail) {
+    PhaseTimes phases;
+    for (int n = 0; n < detail_steps; ++n) {
+      runner.step(&phases);
+      board_.update_pass(++done);
+    }
+    row->data_wait_seconds = phases.data_wait / detail_steps;
+    row->forward_seconds = phases.forward / detail_steps;
+    if (training) {
+      row->backward_seconds = phases.backward / detail_steps;
+      row->optimizer_seconds = phases.optimizer / detail_steps;
+    }
+  }
+  board_.end_pass();
+
+  const SampleSummary summary = summarize(samples);
+  row->images_per_sec_samples = samples;
+  row->images_per_sec = summary.mean;
+  row->images_per_sec_std = summary.stddev;
+  row->step_seconds = timed_seconds / (static_cast<double>(options_.repetitions) * options_.steps);
+  row->peak_memory_bytes = memory.peak_bytes();
+  row->memory_source = memory.source();
+}
+
+}  // namespace trainbench::bench

@@ -1,0 +1,63 @@
+#pragma once
+// Runs the tests of `trainbench bench`, one BenchRow each. A test builds a
+// fresh model and optimizer (same seed every time), times its very first step
+// (the cold start: allocation, kernel selection, cuDNN autotuning), runs the
+// rest of the warm-up untimed, then times `repetitions` windows of `steps`
+// steps with the device synchronised at each window's edges. Throughput is
+// images over a window's elapsed time. A test that fails becomes a row with
+// status "failed"; running out of memory halves the batch and retries.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/bench_matrix.h"
+#include "bench/bench_row.h"
+#include "data/image_folder.h"
+#include "train/progress_bar.h"
+
+namespace trainbench::bench {
+
+struct BenchOptions {
+  int repetitions = 3;
+  int warmup_steps = 10;  // untimed, the first of them timed as the cold step
+  int steps = 30;         // timed steps per repetition
+  bool detail = false;    // also time data wait, forward, backward and optimizer per step
+  bool peak = false;      // also probe the device's matrix-product rate
+  bool retry_oom = true;
+  std::filesystem::path data;  // image folder for --input real
+  int synthetic_classes = 19;  // the workload's 19 gestures
+  std::uint64_t seed = 1234;
+  // Tests only: batches larger than this fail as if out of memory (0: off),
+  // to exercise the back-off without a GPU.
+  int simulate_oom_above = 0;
+};
+
+// Checks the options (positive counts, --data for real input); throws UsageError.
+void validate(const BenchOptions& options, const std::vector<BenchCase>& tests);
+
+class BenchRunner {
+ public:
+  BenchRunner(BenchOptions options, train::ProgressBoard& board);
+  ~BenchRunner();
+
+  // Never throws for a failing test: the row says what went wrong.
+  BenchRow run(const BenchCase& test);
+
+ private:
+  void measure(const BenchCase& test, int batch_size, BenchRow* row);
+  double forward_flops(const std::string& model, int image_size);
+  const data::ImageFolder& real_data();
+
+  BenchOptions options_;
+  train::ProgressBoard& board_;
+  std::map<std::pair<std::string, int>, double> flops_cache_;
+  std::map<std::string, double> peak_cache_;  // "device amp" -> TFLOP/s
+  std::unique_ptr<data::ImageFolder> real_data_;
+};
+
+}  // namespace trainbench::bench

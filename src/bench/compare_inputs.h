@@ -1,0 +1,48 @@
+#pragma once
+// What the arguments of `trainbench compare` name, loaded into the sides that
+// compare.h compares. An argument is, in this order:
+//   - a folder with summary.json: a training run (config.json and
+//     metrics.jsonl beside it add the seed, the settings and the per-epoch
+//     rates the spread comes from);
+//   - a file: bench rows, as `bench -o json` (one array) or `-o jsonl` (one
+//     object per line) writes them; a run's summary.json stands for its folder;
+//   - "ID" or "bench:ID": a bench row of the results store, "train:ID": a
+//     training run stored there.
+// Anything else is a UsageError that lists these forms.
+//
+// A training run's steady-state throughput is the mean of its per-epoch rates
+// after the first epoch when it ran at least 3 epochs (their spread is the
+// run-to-run spread); with fewer epochs it is summary.json's
+// train_images_per_sec and the spread is unknown.
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/compare.h"
+
+namespace trainbench::bench {
+
+struct CompareInput {
+  enum class Kind { kTrainingRun, kBench };
+  Kind kind = Kind::kBench;
+  TrainingSide training;  // kind == kTrainingRun
+  BenchSide bench;        // kind == kBench
+};
+
+// `database` is read only for the stored forms, and must exist then.
+CompareInput load_compare_input(const std::string& argument, const std::filesystem::path& database);
+
+// A training run from the contents of its files: summary.json, config.json
+// (null when missing) and the records of metrics.jsonl (empty when missing).
+TrainingSide training_side_from_files(const std::string& label, const nlohmann::json& summary,
+                                      const nlohmann::json& config, const std::vector<nlohmann::json>& metrics);
+
+TrainingSide load_run_folder(const std::filesystem::path& folder);
+
+// Bench rows of a JSON array or JSONL file; throws UsageError naming the file
+// (and line) that does not hold them.
+std::vector<BenchRow> load_bench_file(const std::filesystem::path& file);
+
+}  // namespace trainbench::bench

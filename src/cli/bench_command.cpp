@@ -1,0 +1,185 @@
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "bench/bench_matrix.h"
+#include "bench/bench_runner.h"
+#include "bench/printers.h"
+#include "cli/commands.h"
+#include "cli/store_flags.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/precision.h"
+#include "core/text.h"
+#include "core/threads.h"
+#include "models/registry.h"
+
+namespace trainbench::cli {
+namespace {
+
+struct BenchFlags {
+  std::string models = "resnet18d";
+  std::string devices = "auto";
+  std::string image_sizes = "288";
+  std::string batch_sizes = "32";
+  std::string amps = "auto";
+  std::string channels_last = "auto";
+  std::string inputs = "synthetic";
+  std::string workers = "0";  // 0: one per available core
+  std::string mode = "train";
+  bench::BenchOptions options;
+  std::string data;
+  double delay_seconds = 0.0;
+  int threads = 0;
+  std::string output_format = "md";
+  std::string output_file;
+  StoreFlags store;
+  bool no_progress = false;
+};
+
+bench::BenchMatrix matrix_from(const BenchFlags& flags) {
+  bench::BenchMatrix matrix;
+  matrix.models = bench::parse_text_list(flags.models, "--model");
+  matrix.devices = bench::parse_text_list(flags.devices, "--device");
+  matrix.image_sizes = bench::parse_int_list(flags.image_sizes, "--img-size");
+  matrix.batch_sizes = bench::parse_int_list(flags.batch_sizes, "-b/--batch-size");
+  matrix.amps = bench::parse_text_list(flags.amps, "--amp");
+  matrix.channels_last = bench::parse_layout_list(flags.channels_last);
+  matrix.inputs = bench::parse_text_list(flags.inputs, "--input");
+  // "0" (the default) is one worker per available core, as in `train`.
+  matrix.workers = flags.workers == "0" ? std::vector<int>{core::available_cores()}
+                                        : bench::parse_int_list(flags.workers, "--workers");
+  matrix.modes = bench::parse_modes(flags.mode);
+  // Unknown names fail here, before any test runs, rather than as N failed rows.
+  const std::vector<std::string> known = models::model_names();
+  for (const std::string& model : matrix.models) {
+    if (std::find(known.begin(), known.end(), model) == known.end()) {
+      throw UsageError("--model: unknown model '" + model + "'; known: " + core::join(known));
+    }
+  }
+  for (const std::string& amp : matrix.amps) {
+    if (amp != "auto") (void)core::parse_amp_mode(amp);
+  }
+  return matrix;
+}
+
+int run_bench(BenchFlags flags) {
+  const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
+  const std::vector<bench::BenchCase> tests = bench::expand(matrix_from(flags));
+  flags.options.data = flags.data;
+  bench::validate(flags.options, tests);
+  core::configure_threads(flags.threads);
+  core::install_interrupt_handlers();
+  std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
+
+  bench::Table table{"bench_results", bench::bench_columns(), {}};
+  int failed = 0;
+  {
+    const bool live = !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
+    train::ProgressBoard board(stderr, live);
+    bench::BenchRunner runner(flags.options, board);
+    board.begin_outer("Tests", static_cast<std::int64_t>(tests.size()));
+    for (std::size_t i = 0; i < tests.size() && !core::interrupt_requested(); ++i) {
+      if (i > 0 && flags.delay_seconds > 0) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(flags.delay_seconds));
+      }
+      const bench::BenchRow row = runner.run(tests[i]);
+      if (row.status != "ok") {
+        ++failed;
+        board.message("failed: " + bench::describe(tests[i]) + ": " + row.error);
+      } else if (!row.note.empty()) {
+        board.message(bench::describe(tests[i]) + ": " + row.note);
+      }
+      if (results_store) {
+        try {
+          results_store->insert_bench(row);
+        } catch (const Error& error) {
+          board.message(std::string("warning: row not stored: ") + error.what());
+        }
+      }
+      table.rows.push_back(bench::to_row(row));
+      board.advance_outer();
+    }
+    board.end_outer();
+  }
+
+  const std::string text = bench::format_table(table, format);
+  if (flags.output_file.empty()) {
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  } else {
+    core::write_file_atomically(flags.output_file, text);
+    std::fprintf(stderr, "wrote %zu rows to %s\n", table.rows.size(), flags.output_file.c_str());
+  }
+  if (results_store) {
+    std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->path().c_str());
+  }
+  if (core::interrupt_requested()) {
+    std::fprintf(stderr, "interrupted after %zu of %zu tests\n", table.rows.size(), tests.size());
+    return 128 + core::interrupt_signal();
+  }
+  if (failed > 0) std::fprintf(stderr, "%d of %zu tests failed\n", failed, tests.size());
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench",
+      "Measure training (and inference) throughput over a matrix of settings. Every option below that says LIST "
+      "takes comma-separated values and ranges (16-128*2 = 16,32,64,128; 32-96+32 = 32,64,96); the tests are their "
+      "cartesian product. Each test builds a fresh model and optimizer, times its cold first step, runs the "
+      "warm-up untimed, then reports images/s over timed windows (mean and sample standard deviation over "
+      "repetitions). The table goes to stdout (progress to stderr); every row is also stored in the results "
+      "database (see `trainbench results`). Exit code 1 when any test failed.");
+  cmd->add_option("--model", flags->models, "LIST of architectures: " + core::join(models::model_names()))
+      ->capture_default_str();
+  cmd->add_option("--device", flags->devices, "LIST of devices: auto, cpu, cuda[:N], xpu[:N], mps")->capture_default_str();
+  cmd->add_option("--img-size", flags->image_sizes, "LIST of square input sizes (pixels)")->capture_default_str();
+  cmd->add_option("-b,--batch-size", flags->batch_sizes, "LIST of batch sizes")->capture_default_str();
+  cmd->add_option("--amp", flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)")
+      ->capture_default_str();
+  cmd->add_option("--channels-last", flags->channels_last,
+                  "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the device's default)")
+      ->capture_default_str();
+  cmd->add_option("--input", flags->inputs,
+                  "LIST of inputs: synthetic (one random batch already on the device: the model alone) or real "
+                  "(the data pipeline from --data: decode, resize, copy, augment)")
+      ->capture_default_str();
+  cmd->add_option("--workers", flags->workers, "LIST of loader threads for real input (0: one per available core)")
+      ->capture_default_str();
+  cmd->add_option("--data", flags->data, "Image folder (DATA/<class>/*.jpg|png) for --input real");
+  cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")->capture_default_str();
+  cmd->add_option("-r,--repetitions", flags->options.repetitions, "Timed windows per test")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup-steps", flags->options.warmup_steps, "Untimed steps first (the first is the cold step)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", flags->options.steps, "Timed steps per repetition")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--delay", flags->delay_seconds, "Seconds to wait between tests (lets a GPU cool down)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--detail", flags->options.detail,
+                "Also time each phase of a step (data wait, forward, backward, optimizer) with the device "
+                "synchronised between phases, over extra steps after the timed ones");
+  cmd->add_flag("--peak", flags->options.peak,
+                "Also measure the device's matrix-product rate in each precision, and each test's share of it");
+  cmd->add_flag("!--no-retry", flags->options.retry_oom, "On out of memory, fail the test instead of halving the batch");
+  cmd->add_option("--threads", flags->threads, "Compute threads (0: one per available core)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", flags->options.seed, "Seed of the weights and the synthetic batch")->capture_default_str();
+  cmd->add_option("-o,--output", flags->output_format, "Table format: md, csv, json, jsonl, sql")->capture_default_str();
+  cmd->add_option("--output-file", flags->output_file, "Write the table to this file instead of stdout");
+  add_store_flags(cmd, &flags->store);
+  cmd->add_flag("--no-progress", flags->no_progress, "No live progress bars (plain lines on stderr)");
+  // For tests: makes batches above N fail as out of memory, to exercise the
+  // back-off on a machine that has plenty.
+  cmd->add_option("--simulate-oom-above", flags->options.simulate_oom_above)->group("");
+  cmd->callback([flags, exit_code] { *exit_code = run_bench(*flags); });
+}
+
+}  // namespace trainbench::cli

@@ -1,0 +1,146 @@
+// `trainbench bench` as a user runs it: a small matrix on the CPU, on tiny
+// sizes so each test takes a fraction of a second.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+#include "bench/statistics.h"
+#include "store/results_store.h"
+#include "test_support.h"
+
+namespace trainbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string bench_command(const std::string& args) {
+  // Tiny and quick: resnet18 at 32 px, batch 4, 2 warm-up and 2 timed steps.
+  return "'" + testing::trainbench_binary().string() +
+         "' bench --model resnet18 --img-size 32 --warmup-steps 2 --steps 2 --threads 1 --no-progress " + args;
+}
+
+nlohmann::json run_json(const std::string& args, int* code) {
+  const std::string out = testing::run_command(bench_command(args + " -o json"), code);
+  return nlohmann::json::parse(out);
+}
+
+TEST(BenchCommand, PrecisionAndLayoutMatrixOnTheCpu) {
+  int code = -1;
+  const nlohmann::json rows = run_json("-b 4 --amp off,bf16 --channels-last 0,1 -r 3 --no-db", &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(rows.size(), 4u);
+  const char* amps[] = {"off", "off", "bf16", "bf16"};
+  for (int i = 0; i < 4; ++i) {
+    const nlohmann::json& row = rows[i];
+    SCOPED_TRACE(row.dump());
+    EXPECT_EQ(row["status"], "ok");
+    EXPECT_EQ(row["amp"], amps[i]);
+    EXPECT_EQ(row["channels_last"], i % 2 == 1);
+    EXPECT_EQ(row["device"], "cpu");
+    EXPECT_EQ(row["batch_size"], 4);
+    EXPECT_EQ(row["mode"], "train");
+    // Mean and sample standard deviation of the three per-repetition rates.
+    const std::vector<double> samples = row["images_per_sec_samples"].get<std::vector<double>>();
+    ASSERT_EQ(samples.size(), 3u);
+    const bench::SampleSummary summary = bench::summarize(samples);
+    EXPECT_NEAR(row["images_per_sec"].get<double>(), summary.mean, 1e-9 * summary.mean);
+    EXPECT_NEAR(row["images_per_sec_std"].get<double>(), summary.stddev, 1e-9 * summary.mean);
+    EXPECT_GT(summary.min, 0.0);
+    // A timed step is 4 images: step time and rate agree.
+    EXPECT_NEAR(row["step_seconds"].get<double>(), 4.0 / summary.mean, 0.5 * 4.0 / summary.mean);
+    EXPECT_GT(row["cold_step_seconds"].get<double>(), 0.0);
+    // Counted from the layers: resnet18 at 32 px is (32/224)^2 of its 3.64 GFLOPs at 224, give or take the
+    // rounding of the small feature maps.
+    EXPECT_GT(row["forward_flops_per_image"].get<double>(), 0.5e8);
+    EXPECT_LT(row["forward_flops_per_image"].get<double>(), 1.5e8);
+    EXPECT_DOUBLE_EQ(row["step_flops_per_image"].get<double>(), 3 * row["forward_flops_per_image"].get<double>());
+    EXPECT_NEAR(row["achieved_tflops"].get<double>(),
+                row["step_flops_per_image"].get<double>() * summary.mean / 1e12, 1e-9);
+    EXPECT_GT(row["peak_memory_bytes"].get<double>(), 0.0);
+    EXPECT_TRUE(row["forward_seconds"].is_null());  // only with --detail
+    EXPECT_FALSE(row["libtorch_version"].get<std::string>().empty());
+  }
+  EXPECT_EQ(rows[0]["forward_flops_per_image"], rows[3]["forward_flops_per_image"]);
+}
+
+TEST(BenchCommand, OutOfMemoryHalvesTheBatchAndSaysSo) {
+  int code = -1;
+  nlohmann::json rows = run_json("-b 16 -r 1 --simulate-oom-above 5 --no-db", &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["status"], "ok");
+  EXPECT_EQ(rows[0]["requested_batch_size"], 16);
+  EXPECT_EQ(rows[0]["batch_size"], 4);
+  EXPECT_EQ(rows[0]["note"], "out of memory at batch 16, 8: ran at 4");
+
+  rows = run_json("-b 16 -r 1 --simulate-oom-above 5 --no-retry --no-db 2>/dev/null", &code);
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(rows[0]["status"], "failed");
+  EXPECT_NE(rows[0]["error"].get<std::string>().find("out of memory"), std::string::npos);
+}
+
+TEST(BenchCommand, AFailingTestIsReportedAndTheRestRun) {
+  int code = -1;
+  const nlohmann::json rows = run_json("-b 2 -r 1 --device cuda:99,cpu --no-db 2>/dev/null", &code);
+  EXPECT_EQ(code, 1);  // something failed
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["status"], "failed");
+  EXPECT_FALSE(rows[0]["error"].get<std::string>().empty());
+  EXPECT_EQ(rows[1]["status"], "ok");
+  EXPECT_GT(rows[1]["images_per_sec"].get<double>(), 0.0);
+}
+
+TEST(BenchCommand, RealInputBothModesWithDetailGoIntoTheStore) {
+  TempDir dir;
+  int code = -1;
+  testing::run_command("'" + testing::trainbench_binary().string() + "' data synth --classes 2 --per-class 6 --out '" +
+                           (dir / "data").string() + "' > /dev/null",
+                       &code);
+  ASSERT_EQ(code, 0);
+  const fs::path db = dir / "results.db";
+  const nlohmann::json rows = run_json("-b 4 -r 2 --mode both --input real --workers 1 --detail --data '" +
+                                           (dir / "data").string() + "' --db '" + db.string() + "'",
+                                       &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["mode"], "train");
+  EXPECT_EQ(rows[1]["mode"], "infer");
+  for (const nlohmann::json& row : rows) {
+    SCOPED_TRACE(row.dump());
+    EXPECT_EQ(row["input"], "real");
+    EXPECT_EQ(row["workers"], 1);
+    EXPECT_GE(row["data_wait_seconds"].get<double>(), 0.0);
+    EXPECT_GT(row["forward_seconds"].get<double>(), 0.0);
+  }
+  EXPECT_GT(rows[0]["backward_seconds"].get<double>(), 0.0);
+  EXPECT_GT(rows[0]["optimizer_seconds"].get<double>(), 0.0);
+  EXPECT_TRUE(rows[1]["backward_seconds"].is_null());  // inference has no backward pass
+  EXPECT_DOUBLE_EQ(rows[1]["step_flops_per_image"].get<double>(), rows[1]["forward_flops_per_image"].get<double>());
+
+  const store::ResultsStore results = store::ResultsStore::open(db);
+  const bench::Table stored = results.query(store::ResultKind::kBench, {});
+  ASSERT_EQ(stored.rows.size(), 2u);
+  EXPECT_EQ(stored.rows[1]["mode"], "infer");
+  EXPECT_DOUBLE_EQ(stored.rows[0]["images_per_sec"].get<double>(), rows[0]["images_per_sec"].get<double>());
+}
+
+TEST(BenchCommand, BadInputIsOneClearLineBeforeAnyTestRuns) {
+  int code = -1;
+  std::string out = testing::run_command(bench_command("--input real --no-db 2>&1"), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("--input real needs --data"), std::string::npos) << out;
+  out = testing::run_command(bench_command("-b 16-8 --no-db 2>&1"), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("ends before it starts"), std::string::npos) << out;
+  out = testing::run_command("'" + testing::trainbench_binary().string() + "' bench --model resnet7 --no-db 2>&1", &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("unknown model 'resnet7'"), std::string::npos) << out;
+  out = testing::run_command(bench_command("-o xml --no-db 2>&1"), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("xml"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace trainbench

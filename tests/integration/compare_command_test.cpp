@@ -1,0 +1,144 @@
+// `trainbench compare` as a user runs it: two bench JSON files, a run folder
+// against the published Titan RTX figures, the reference list, and bad input.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "bench/bench_row.h"
+#include "test_support.h"
+
+namespace trainbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string trainbench_command(const std::string& args) {
+  // No stored ids are used here: point the store somewhere harmless anyway.
+  return "TRAINBENCH_DB=/nonexistent/results.db '" + testing::trainbench_binary().string() + "' " + args;
+}
+
+bench::BenchRow bench_row(const std::string& mode, const std::string& device, std::vector<double> samples) {
+  bench::BenchRow row;
+  row.mode = mode;
+  row.model = "resnet18d";
+  row.device = device;
+  row.amp = "bf16";
+  row.batch_size = row.requested_batch_size = 32;
+  row.image_size = 288;
+  row.repetitions = static_cast<int>(samples.size());
+  for (double s : samples) row.images_per_sec += s / samples.size();
+  row.images_per_sec_samples = std::move(samples);
+  return row;
+}
+
+void write_bench_json(const fs::path& file, const std::vector<bench::BenchRow>& rows) {
+  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  for (const bench::BenchRow& row : rows) array.push_back(bench::to_row(row));
+  std::ofstream(file) << array.dump(2);
+}
+
+// A finished 3-epoch run of the reference workload's shape at 500 images/s.
+void write_run_folder(const fs::path& folder) {
+  fs::create_directories(folder);
+  std::ofstream metrics(folder / "metrics.jsonl");
+  for (int epoch = 1; epoch <= 3; ++epoch) {
+    const double seconds = epoch == 1 ? 400.0 : (epoch == 2 ? 276.0 : 277.0);
+    metrics << nlohmann::json({{"type", "train_epoch"}, {"epoch", epoch}, {"images", 138361}, {"seconds", seconds}})
+            << "\n";
+    metrics << nlohmann::json({{"type", "eval"}, {"epoch", epoch}, {"images", 15374}, {"seconds", 9.0}}) << "\n";
+  }
+  std::ofstream(folder / "summary.json") << nlohmann::json({{"model", "resnet18d"},
+                                                            {"device", "cuda:0"},
+                                                            {"device_name", "Test GPU"},
+                                                            {"amp", "bf16"},
+                                                            {"img_size", 288},
+                                                            {"batch_size", 32},
+                                                            {"epochs", 3},
+                                                            {"train_images", 138361},
+                                                            {"val_images", 15374},
+                                                            {"val_loss", 0.03},
+                                                            {"val_accuracy", 0.994},
+                                                            {"train_images_per_sec", 437.0},
+                                                            {"first_epoch_images_per_sec", 345.9},
+                                                            {"interrupted", false}})
+                                                .dump(2);
+  std::ofstream(folder / "config.json") << nlohmann::json({{"seed", 1234}, {"lr", 0.001}}).dump(2);
+}
+
+TEST(CompareCommand, TwoBenchJsonFilesSideBySide) {
+  TempDir dir;
+  write_bench_json(dir / "a.json", {bench_row("train", "cuda:0", {99, 100, 101}), bench_row("infer", "cuda:0", {300, 301})});
+  write_bench_json(dir / "b.json", {bench_row("train", "xpu:0", {65, 66, 67}), bench_row("infer", "xpu:0", {310, 312})});
+
+  int exit_code = -1;
+  const std::string json_text = testing::run_command(
+      trainbench_command("compare '" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "' -o json"),
+      &exit_code);
+  ASSERT_EQ(exit_code, 0) << json_text;  // a slower B is a finding, not an error
+  const nlohmann::json json = nlohmann::json::parse(json_text);
+  ASSERT_EQ(json["pairs"].size(), 2u) << json.dump(2);
+  EXPECT_NEAR(json["pairs"][0]["ratio"].get<double>(), 0.66, 1e-9);
+  EXPECT_EQ(json["pairs"][0]["verdict"], "34% slower than a.json");
+  EXPECT_EQ(json["pairs"][0]["beyond_spread"], true);
+  EXPECT_EQ(json["pairs"][1]["verdict"], "within 10% of a.json");
+  EXPECT_EQ(json["pairs"][1]["beyond_spread"], true);  // 300.5 vs 311, se 0.5 and 1.0
+  EXPECT_TRUE(json["unpaired_a"].empty());
+
+  const std::string markdown = testing::run_command(
+      trainbench_command("compare '" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "'"), &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_NE(markdown.find("| figure | a.json | b.json | B/A | verdict | beyond noise |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("34% slower than a.json"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("paired ignoring the device"), std::string::npos) << markdown;
+}
+
+TEST(CompareCommand, RunFolderAgainstThePublishedTitanFigures) {
+  TempDir dir;
+  write_run_folder(dir / "my-run");
+  int exit_code = -1;
+  const std::string output =
+      testing::run_command(trainbench_command("compare --reference titan-rtx '" + (dir / "my-run").string() + "'"),
+                           &exit_code);
+  ASSERT_EQ(exit_code, 0) << output;
+  EXPECT_NE(output.find("Titan RTX (published)"), std::string::npos) << output;
+  EXPECT_NE(output.find("published figures (blog post, May 2023), not measurements"), std::string::npos) << output;
+  // Steady state 138361 / 276.5 s = 500.4 images/s against 707.2: 29% slower.
+  EXPECT_NE(output.find("29% slower than Titan RTX (published)"), std::string::npos) << output;
+  EXPECT_NE(output.find("both runs used seed 1234"), std::string::npos) << output;
+  EXPECT_EQ(output.find("not the reference workload"), std::string::npos) << output;
+
+  const std::string json_text = testing::run_command(
+      trainbench_command("compare --reference titan-rtx '" + (dir / "my-run").string() + "' -o json"), &exit_code);
+  ASSERT_EQ(exit_code, 0) << json_text;
+  const nlohmann::json json = nlohmann::json::parse(json_text);
+  EXPECT_EQ(json["a"]["label"], "Titan RTX (published)");
+  EXPECT_EQ(json["b"]["label"], "my-run");
+  bool accuracy_seen = false;
+  for (const nlohmann::json& pair : json["pairs"]) {
+    if (pair["name"] != "final val accuracy") continue;
+    accuracy_seen = true;
+    EXPECT_EQ(pair["beyond_spread"], false);  // 0.994 vs 0.995 on 15374 images: within noise
+  }
+  EXPECT_TRUE(accuracy_seen) << json.dump(2);
+}
+
+TEST(CompareCommand, ReferenceListAndBadInput) {
+  int exit_code = -1;
+  const std::string list = testing::run_command(trainbench_command("compare --reference list"), &exit_code);
+  EXPECT_EQ(exit_code, 0);
+  for (const char* name : {"titan-rtx", "arc-a770", "arc-a770-blocked-layout", "arc-a770-wsl"}) {
+    EXPECT_NE(list.find(name), std::string::npos) << name << "\n" << list;
+  }
+  EXPECT_NE(list.find("not measurements"), std::string::npos);
+
+  const std::string error = testing::run_command(trainbench_command("compare no-such-thing other 2>&1"), &exit_code);
+  EXPECT_EQ(exit_code, 1);
+  EXPECT_NE(error.find("train:ID"), std::string::npos) << error;
+  testing::run_command(trainbench_command("compare --reference nvidia-9090 no-such-run 2>&1"), &exit_code);
+  EXPECT_EQ(exit_code, 1);
+}
+
+}  // namespace
+}  // namespace trainbench
