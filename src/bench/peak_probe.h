@@ -1,7 +1,10 @@
 #pragma once
 // What a device can attain on the operation deep learning spends its time in:
 // a large square matrix product in the run's precision, timed with the device
-// synchronised. `bench --peak` reports each step's share of it.
+// synchronised, once through the matrix-product kernel (mm: the BLAS on a CPU)
+// and once as the same product written as a 1x1 convolution (oneDNN on a CPU,
+// cuDNN on NVIDIA); the faster counts. `bench --peak` reports each step's
+// share of it.
 #include <torch/types.h>
 
 #include <string>
@@ -14,6 +17,7 @@ struct PeakProbe {
   double tflops = 0.0;  // best of the timed batches of products
   int matrix_size = 0;  // n of the n x n x n product
   std::string dtype;    // "float32", "bfloat16", "float16"
+  std::string kernel;   // the faster one: "matmul" or "conv1x1"
 };
 
 // fp32 for AmpMode::kOff, else the autocast dtype (bf16/fp16 tensors, not

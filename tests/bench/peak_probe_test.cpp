@@ -26,6 +26,7 @@ void expect_sane(const PeakProbe& probe, const std::string& dtype) {
   EXPECT_GE(probe.matrix_size, 256);
   EXPECT_LE(probe.matrix_size, 2048);  // the CPU's largest size
   EXPECT_TRUE(is_power_of_two(probe.matrix_size)) << probe.matrix_size;
+  EXPECT_TRUE(probe.kernel == "matmul" || probe.kernel == "conv1x1") << probe.kernel;
 }
 
 TEST(PeakProbe, MeasuresFp32OnTheCpu) { expect_sane(measure_peak_matmul(kCpu, core::AmpMode::kOff, kShortBudget), "float32"); }
