@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bench/bench_row.h"
+#include "core/build_info.h"
 #include "core/device.h"
 #include "core/torch_compat.h"
 #include "doctor/check.h"
@@ -71,7 +72,7 @@ std::string utc_timestamp_now() {
 Provenance collect_provenance(const torch::Device& device) {
   Provenance p;
   p.trainbench_version = TRAINBENCH_VERSION;
-  p.git_commit = TRAINBENCH_GIT_COMMIT;
+  p.git_commit = core::git_commit();
   p.libtorch_version = compat::torch_version();
   p.device_name = core::device_name(device);
   const doctor::SystemView system = doctor::SystemView::current();

@@ -8,13 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "core/build_info.h"
 #include "bench/table.h"
 
 namespace trainbench::bench {
 
 struct Provenance {
   std::string trainbench_version;  // TRAINBENCH_VERSION
-  std::string git_commit;          // TRAINBENCH_GIT_COMMIT ("unknown" outside a git checkout)
+  std::string git_commit;          // core::git_commit(): short hash, "-dirty" with uncommitted changes
   std::string libtorch_version;    // "1.13.1", "2.11.0"
   std::string device_name;         // GPU name or CPU model
   std::string driver_version;      // NVIDIA driver from /proc/driver/nvidia/version (CUDA devices); empty when none

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/build_info.h"
 #include "core/error.h"
 
 namespace trainbench::cli {
@@ -15,7 +16,7 @@ int run(int argc, char** argv) {
       "trainbench: trains real image classifiers on this machine's CPU or GPU and measures how fast it trains.\n"
       "Start with `trainbench data synth --out data/gestures`, then `trainbench train --data data/gestures`."};
   app.name("trainbench");
-  app.set_version_flag("--version", std::string("trainbench ") + TRAINBENCH_VERSION + " (" + TRAINBENCH_GIT_COMMIT + ")");
+  app.set_version_flag("--version", std::string("trainbench ") + TRAINBENCH_VERSION + " (" + core::git_commit() + ")");
   app.require_subcommand(1);
   int exit_code = 0;
   add_train_command(app, &exit_code);

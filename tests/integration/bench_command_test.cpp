@@ -126,6 +126,39 @@ TEST(BenchCommand, RealInputBothModesWithDetailGoIntoTheStore) {
   EXPECT_DOUBLE_EQ(stored.rows[0]["images_per_sec"].get<double>(), rows[0]["images_per_sec"].get<double>());
 }
 
+// `train` adds its summary to the store; `compare` reads it back by id and
+// holds it against the run folder it came from: the same run, so the same
+// figures.
+TEST(BenchCommand, TrainStoresItsRunAndCompareReadsItBack) {
+  TempDir dir;
+  int code = -1;
+  const std::string binary = "'" + testing::trainbench_binary().string() + "' ";
+  testing::run_command(binary + "data synth --classes 2 --per-class 8 --out '" + (dir / "data").string() + "' > /dev/null",
+                       &code);
+  ASSERT_EQ(code, 0);
+  const fs::path db = dir / "results.db";
+  const fs::path run = dir / "run";
+  const std::string out = testing::run_command(
+      binary + "train --model resnet18 --img-size 32 -b 4 --epochs 1 --threads 1 --workers 1 --no-progress --data '" +
+          (dir / "data").string() + "' --output '" + run.string() + "' --db '" + db.string() + "'",
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("stored as train:1 in"), std::string::npos) << out;
+
+  const bench::Table stored = store::ResultsStore::open(db).query(store::ResultKind::kTrain, {});
+  ASSERT_EQ(stored.rows.size(), 1u);
+  EXPECT_EQ(stored.rows[0]["model"], "resnet18");
+  EXPECT_EQ(stored.rows[0]["run_dir"], fs::absolute(run).string());
+  EXPECT_GT(stored.rows[0]["train_images_per_sec"].get<double>(), 0.0);
+
+  const nlohmann::json comparison = nlohmann::json::parse(testing::run_command(
+      binary + "compare -o json --db '" + db.string() + "' train:1 '" + run.string() + "'", &code));
+  ASSERT_EQ(code, 0) << comparison.dump(2);
+  ASSERT_FALSE(comparison["pairs"].empty()) << comparison.dump(2);
+  EXPECT_DOUBLE_EQ(comparison["pairs"][0]["ratio"].get<double>(), 1.0) << comparison.dump(2);
+  EXPECT_NE(comparison["pairs"][0]["verdict"].get<std::string>().find("within 10% of"), std::string::npos);
+}
+
 TEST(BenchCommand, BadInputIsOneClearLineBeforeAnyTestRuns) {
   int code = -1;
   std::string out = testing::run_command(bench_command("--input real --no-db 2>&1"), &code);
