@@ -14,6 +14,7 @@
 #include "bench/statistics.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/memory_format.h"
 #include "core/precision.h"
 #include "core/synchronize.h"
@@ -280,6 +281,12 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   const std::int64_t total_steps =
       options_.warmup_steps + static_cast<std::int64_t>(options_.repetitions) * options_.steps + detail_steps;
   std::int64_t done = 0;
+  // After each step: progress, and Ctrl-C ends the test at once (its
+  // figures would be partial) rather than after minutes of steps.
+  const auto step_done = [&] {
+    board_.update_pass(++done);
+    if (core::interrupt_requested()) throw BenchInterrupted();
+  };
   BenchCase resolved = test;  // the progress line names what actually runs
   resolved.device = row->device;
   resolved.amp = row->amp;
@@ -293,10 +300,10 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   runner.step();
   core::synchronize(execution.device);
   row->cold_step_seconds = seconds_between(start, Clock::now());
-  board_.update_pass(++done);
+  step_done();
   for (int n = 1; n < options_.warmup_steps; ++n) {
     runner.step();
-    board_.update_pass(++done);
+    step_done();
   }
 
   std::vector<double> samples;
@@ -307,7 +314,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
     std::int64_t images = 0;
     for (int n = 0; n < options_.steps; ++n) {
       images += runner.step();
-      board_.update_pass(++done);
+      step_done();
     }
     core::synchronize(execution.device);
     const double seconds = seconds_between(start, Clock::now());
@@ -319,7 +326,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
     PhaseTimes phases;
     for (int n = 0; n < detail_steps; ++n) {
       runner.step(&phases);
-      board_.update_pass(++done);
+      step_done();
     }
     row->data_wait_seconds = phases.data_wait / detail_steps;
     row->forward_seconds = phases.forward / detail_steps;

@@ -40,12 +40,17 @@ struct BenchOptions {
 // Checks the options (positive counts, --data for real input); throws UsageError.
 void validate(const BenchOptions& options, const std::vector<BenchCase>& tests);
 
+// Thrown out of BenchRunner::run when SIGINT/SIGTERM arrives during a test.
+// Not a std::exception, so nothing on the way turns it into a failed row.
+struct BenchInterrupted {};
+
 class BenchRunner {
  public:
   BenchRunner(BenchOptions options, train::ProgressBoard& board);
   ~BenchRunner();
 
-  // Never throws for a failing test: the row says what went wrong.
+  // Never throws for a failing test: the row says what went wrong. Throws
+  // BenchInterrupted when interrupted (the test has no row then).
   BenchRow run(const BenchCase& test);
 
  private:

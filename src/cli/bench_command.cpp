@@ -75,6 +75,8 @@ int run_bench(BenchFlags flags) {
   core::configure_threads(flags.threads);
   core::install_interrupt_handlers();
   std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
+  std::fprintf(stderr, "bench: %zu tests; Ctrl-C stops and prints the rows finished so far\n", tests.size());
+  std::fflush(stderr);
 
   bench::Table table{"bench_results", bench::bench_columns(), {}};
   int failed = 0;
@@ -87,7 +89,13 @@ int run_bench(BenchFlags flags) {
       if (i > 0 && flags.delay_seconds > 0) {
         std::this_thread::sleep_for(std::chrono::duration<double>(flags.delay_seconds));
       }
-      const bench::BenchRow row = runner.run(tests[i]);
+      bench::BenchRow row;
+      try {
+        row = runner.run(tests[i]);
+      } catch (const bench::BenchInterrupted&) {
+        board.message("interrupted during: " + bench::describe(tests[i]));
+        break;
+      }
       if (row.status != "ok") {
         ++failed;
         board.message("failed: " + bench::describe(tests[i]) + ": " + row.error);

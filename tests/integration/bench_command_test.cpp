@@ -3,7 +3,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
 #include <cmath>
+#include <fstream>
+#include <thread>
 
 #include "bench/statistics.h"
 #include "store/results_store.h"
@@ -157,6 +164,41 @@ TEST(BenchCommand, TrainStoresItsRunAndCompareReadsItBack) {
   ASSERT_FALSE(comparison["pairs"].empty()) << comparison.dump(2);
   EXPECT_DOUBLE_EQ(comparison["pairs"][0]["ratio"].get<double>(), 1.0) << comparison.dump(2);
   EXPECT_NE(comparison["pairs"][0]["verdict"].get<std::string>().find("within 10% of"), std::string::npos);
+}
+
+// Ctrl-C ends a long test at once, prints the rows finished so far (none
+// here) and exits 130. Without the check inside the test this one would run
+// its 100000 steps for well over the test timeout.
+TEST(BenchCommand, InterruptEndsTheRunningTestAndExits130) {
+  TempDir dir;
+  const fs::path out = dir / "out.json";
+  const fs::path err = dir / "err.txt";
+  const std::string command = "exec '" + testing::trainbench_binary().string() +
+                              "' bench --model resnet18 --img-size 32 -b 2 -r 1 --warmup-steps 1 --steps 100000 "
+                              "--threads 1 --no-progress --no-db -o json > '" +
+                              out.string() + "' 2> '" + err.string() + "'";
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  // Wait until the bench has started (its first line comes once Ctrl-C is
+  // handled), then give the first test a moment to get under way.
+  const auto started = [&] {
+    std::ifstream in(err);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("bench: 1 tests") != std::string::npos;
+  };
+  for (int i = 0; i < 1200 && !started(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!started()) kill(pid, SIGKILL);  // never leave a 100000-step bench behind
+  ASSERT_TRUE(started());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  int code = -1;
+  EXPECT_EQ(nlohmann::json::parse(testing::run_command("cat '" + out.string() + "'", &code)), nlohmann::json::array());
+  EXPECT_NE(testing::run_command("cat '" + err.string() + "'", &code).find("interrupted"), std::string::npos);
 }
 
 TEST(BenchCommand, BadInputIsOneClearLineBeforeAnyTestRuns) {
