@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace trainbench::bench {
 namespace {
@@ -15,19 +16,12 @@ namespace {
 // ("1-100000"), not a plan.
 constexpr std::size_t kMaxValuesPerOption = 256;
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> items;
   std::size_t start = 0;
   while (true) {
     const auto comma = text.find(',', start);
-    items.push_back(trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    items.push_back(core::trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -71,11 +65,6 @@ void append_range(const std::string& option, const std::string& item, std::vecto
   }
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 }  // namespace
 
 std::vector<int> parse_int_list(const std::string& text, const std::string& option) {
@@ -104,7 +93,7 @@ std::vector<std::string> parse_text_list(const std::string& text, const std::str
 std::vector<std::string> parse_layout_list(const std::string& text) {
   std::vector<std::string> layouts;
   for (const std::string& item : parse_text_list(text, "--channels-last")) {
-    const std::string word = lower(item);
+    const std::string word = core::lowercase(item);
     if (word == "1" || word == "on" || word == "true" || word == "yes") {
       layouts.push_back("1");
     } else if (word == "0" || word == "off" || word == "false" || word == "no") {
@@ -119,7 +108,7 @@ std::vector<std::string> parse_layout_list(const std::string& text) {
 }
 
 std::vector<std::string> parse_modes(const std::string& text) {
-  const std::string word = lower(trim(text));
+  const std::string word = core::lowercase(core::trim(text));
   if (word == "train" || word == "infer") return {word};
   if (word == "both") return {"train", "infer"};
   throw UsageError("--mode: '" + text + "' is not train, infer or both");

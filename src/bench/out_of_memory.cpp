@@ -2,20 +2,12 @@
 
 #include <c10/util/Exception.h>
 
-#include <algorithm>
-#include <cctype>
 #include <new>
 #include <vector>
 
+#include "core/text.h"
+
 namespace trainbench::bench {
-namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-}  // namespace
 
 bool is_out_of_memory(const std::exception& error) {
   if (dynamic_cast<const c10::OutOfMemoryError*>(&error) || dynamic_cast<const std::bad_alloc*>(&error)) return true;
@@ -23,7 +15,7 @@ bool is_out_of_memory(const std::exception& error) {
   // allocate memory: you tried to allocate ..." from posix_memalign, "not
   // enough memory" from malloc), and some back ends raise their own runtime
   // errors with "out of memory" in the text.
-  const std::string message = lower(error.what());
+  const std::string message = core::lowercase(error.what());
   for (const char* phrase : {"out of memory", "not enough memory", "can't allocate memory", "cannot allocate memory"}) {
     if (message.find(phrase) != std::string::npos) return true;
   }

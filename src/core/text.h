@@ -1,5 +1,7 @@
 #pragma once
 // Small text helpers that messages across the layers share.
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,20 @@ inline std::string join(const std::vector<std::string>& parts, const std::string
   std::string text;
   for (std::size_t i = 0; i < parts.size(); ++i) text += (i == 0 ? "" : separator) + parts[i];
   return text;
+}
+
+// ASCII lowercase: for matching flags, file-system names and error texts.
+inline std::string lowercase(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// Without leading and trailing spaces, tabs and line ends.
+inline std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return text.substr(first, last - first + 1);
 }
 
 }  // namespace trainbench::core

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/text.h"
 #include "data/image_folder.h"
 
 namespace trainbench::doctor {
@@ -38,11 +39,6 @@ std::string decode_octal_escapes(const std::string& text) {
     }
   }
   return decoded;
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 std::string format(const char* pattern, double value) {
@@ -292,7 +288,7 @@ std::vector<CheckResult> check_data_folder(const SystemView& system, const fs::p
     struct statfs info {};
     if (::statfs(data.c_str(), &info) == 0) facts.type = filesystem_type_name(static_cast<unsigned long>(info.f_type));
   }
-  facts.wsl = lower(system.read_file("/proc/version").value_or("")).find("microsoft") != std::string::npos;
+  facts.wsl = core::lowercase(system.read_file("/proc/version").value_or("")).find("microsoft") != std::string::npos;
   results.push_back(evaluate_filesystem(facts));
 
   results.push_back(evaluate_read_throughput(measure_read_throughput(files)));

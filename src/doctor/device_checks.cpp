@@ -20,18 +20,11 @@ namespace {
 const char* const kGroup = "devices";
 const char* const kPciDevices = "/sys/bus/pci/devices";
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
-
 std::optional<unsigned> parse_hex(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   try {
     std::size_t used = 0;
-    const unsigned long value = std::stoul(trim(*text), &used, 16);  // base 16 accepts the "0x" sysfs writes
+    const unsigned long value = std::stoul(core::trim(*text), &used, 16);  // base 16 accepts the "0x" sysfs writes
     return static_cast<unsigned>(value);
   } catch (const std::exception&) {
     return std::nullopt;
@@ -468,7 +461,7 @@ MachineGpuFacts gather_machine_gpu_facts(const SystemView& system) {
     // it answers what opening the node would.
     if (::access(real.c_str(), R_OK | W_OK) != 0) facts.denied_nodes[node] = owning_group(real);
   }
-  if (const auto release = system.read_file("/proc/sys/kernel/osrelease")) facts.kernel_release = trim(*release);
+  if (const auto release = system.read_file("/proc/sys/kernel/osrelease")) facts.kernel_release = core::trim(*release);
   facts.cuda_visible_devices = system.env("CUDA_VISIBLE_DEVICES");
   return facts;
 }

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/text.h"
 #include "core/threads.h"
 #include "core/torch_compat.h"
 
@@ -21,11 +22,6 @@ namespace {
 CheckResult result(const std::string& group, const std::string& name, Status status, std::string evidence,
                    std::string advice = "") {
   return CheckResult{group, name, status, std::move(evidence), std::move(advice)};
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
 }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
@@ -51,8 +47,8 @@ std::optional<long> parse_count(const std::string& text) {
 
 // The BLAS a mapped file is, from its name and folder; "" when it is none.
 std::string blas_kind(const std::string& path) {
-  const std::string name = lower(file_name(path));
-  const std::string folder = lower(path.substr(0, path.size() - file_name(path).size()));
+  const std::string name = core::lowercase(file_name(path));
+  const std::string folder = core::lowercase(path.substr(0, path.size() - file_name(path).size()));
   if (name.rfind("libopenblas", 0) == 0) return "openblas";
   if (name.rfind("libmkl", 0) == 0) return "mkl";
   if (name.rfind("libblis", 0) == 0) return "blis";
@@ -72,7 +68,7 @@ std::string blas_kind(const std::string& path) {
 // behind libblas.so.3 (what LibTorch links on Debian) comes first, because
 // an optimised library mapped for LAPACK's sake does not serve those calls.
 int blas_rank(const std::string& path, const std::string& kind) {
-  const bool generic = lower(file_name(path)).rfind("libblas.so", 0) == 0;
+  const bool generic = core::lowercase(file_name(path)).rfind("libblas.so", 0) == 0;
   if (generic) return 0;
   return kind == "mkl" ? 1 : kind == "openblas" ? 2 : 3;
 }
@@ -231,7 +227,7 @@ namespace {
 // the variable, `when_one` what a 1 costs training.
 CheckResult thread_variable(const SystemView& view, const std::string& variable, const std::string& readers,
                             const std::string& when_one, int cores) {
-  const std::string name = lower(variable);
+  const std::string name = core::lowercase(variable);
   const std::optional<std::string> value = view.env(variable);
   const std::string cores_text = std::to_string(cores);
   const std::string advice = "unset " + variable + " (or set it to " + cores_text + ")";
@@ -297,7 +293,7 @@ std::vector<CheckResult> evaluate_threads(const SystemView& view, const ThreadFa
   // core/openmp_environment.h). trainbench sets PASSIVE for itself when the
   // variable is unset, so the doctor (a trainbench process) sees it set then.
   const std::optional<std::string> policy = view.env("OMP_WAIT_POLICY");
-  if (policy && lower(*policy) != "passive") {
+  if (policy && core::lowercase(*policy) != "passive") {
     results.push_back(result("threads", "omp_wait_policy", Status::kWarn,
                              "OMP_WAIT_POLICY=" + *policy + ": OpenMP threads spin at every barrier and hold cores the "
                                                             "loader's threads need",
@@ -354,7 +350,7 @@ std::vector<CheckResult> evaluate_variables(const SystemView& view) {
 }
 
 bool is_wsl(const SystemView& view) {
-  const std::string text = lower(view.read_file("/proc/version").value_or(""));
+  const std::string text = core::lowercase(view.read_file("/proc/version").value_or(""));
   return contains(text, "microsoft") || contains(text, "wsl");
 }
 
@@ -362,7 +358,7 @@ CheckResult evaluate_wsl(const SystemView& view) {
   const std::optional<std::string> version = view.read_file("/proc/version");
   if (!version) return result("environment", "wsl", Status::kOk, "no /proc/version: not WSL");
   if (!is_wsl(view)) return result("environment", "wsl", Status::kOk, "not WSL");
-  const std::string text = lower(*version);
+  const std::string text = core::lowercase(*version);
   // WSL 2 runs a real Linux kernel ("...-microsoft-standard-WSL2"); WSL 1
   // translates system calls ("4.4.0-19041-Microsoft"): no GPU, slow files.
   if (contains(text, "wsl2") || contains(text, "microsoft-standard")) {
@@ -385,7 +381,7 @@ std::string container_marker(const SystemView& view) {
   } else if (std::filesystem::exists(view.path("/run/.containerenv"))) {
     marker = "/run/.containerenv";
   } else {
-    const std::string cgroup = lower(view.read_file("/proc/1/cgroup").value_or(""));
+    const std::string cgroup = core::lowercase(view.read_file("/proc/1/cgroup").value_or(""));
     for (const char* word : {"docker", "kubepods", "containerd", "libpod", "lxc"}) {
       if (contains(cgroup, word)) {
         marker = std::string("/proc/1/cgroup mentions ") + word;
