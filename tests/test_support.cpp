@@ -14,6 +14,16 @@
 namespace trainbench::testing {
 namespace fs = std::filesystem;
 
+namespace {
+// `train` and `bench` store their results. CTest points TRAINBENCH_DB into
+// the build folder; this does the same when the test binary is run by hand,
+// so tests never add rows to the user's own results database.
+const bool kResultsGoToATestDatabase = [] {
+  setenv("TRAINBENCH_DB", (fs::temp_directory_path() / "trainbench-test-results.db").c_str(), /*overwrite=*/0);
+  return true;
+}();
+}  // namespace
+
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "trainbench-test-XXXXXX").string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
