@@ -146,6 +146,13 @@ const std::vector<Field>& bench_fields() {
       field("achieved_tflops", &BenchRow::achieved_tflops, "step_flops_per_image * images_per_sec / 1e12"),
       field("peak_tflops", &BenchRow::peak_tflops, "matrix-product rate of the device in this precision (--peak)"),
       field("peak_fraction", &BenchRow::peak_fraction, "achieved_tflops / peak_tflops"),
+      field("process_cpu_percent", &BenchRow::process_cpu_percent,
+            "this process's CPU use over the timed steps (100 = one core), from telemetry"),
+      field("gpu_utilization_percent", &BenchRow::gpu_utilization_percent,
+            "share of time the GPU ran a kernel over the timed steps, from telemetry"),
+      field("gpu_memory_activity_percent", &BenchRow::gpu_memory_activity_percent,
+            "share of time the GPU's memory controller was busy over the timed steps, from telemetry"),
+      field("gpu_power_watts", &BenchRow::gpu_power_watts, "mean GPU power over the timed steps, from telemetry"),
   };
   return fields;
 }

@@ -57,6 +57,12 @@ struct BenchRow {
   std::optional<double> peak_tflops;     // --peak: matrix-product probe in this precision
   std::optional<double> peak_fraction;   // achieved / peak
 
+  // ---- telemetry: means over the samples taken during the timed steps (empty when none was) ----
+  std::optional<double> process_cpu_percent;        // 100 = one core busy
+  std::optional<double> gpu_utilization_percent;    // the first sampled GPU's
+  std::optional<double> gpu_memory_activity_percent;
+  std::optional<double> gpu_power_watts;
+
   Provenance provenance;
 };
 

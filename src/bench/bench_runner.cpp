@@ -21,6 +21,7 @@
 #include "data/batch_augment.h"
 #include "data/batch_loader.h"
 #include "models/registry.h"
+#include "telemetry/phase_summary.h"
 #include "train/device_batch.h"
 #include "train/execution.h"
 #include "train/grad_scaler.h"
@@ -180,8 +181,30 @@ void validate(const BenchOptions& options, const std::vector<BenchCase>& tests) 
   }
 }
 
-BenchRunner::BenchRunner(BenchOptions options, train::ProgressBoard& board)
-    : options_(std::move(options)), board_(board) {}
+BenchRunner::BenchRunner(BenchOptions options, train::ProgressBoard& board, telemetry::Sampler* sampler)
+    : options_(std::move(options)), board_(board), sampler_(sampler) {}
+
+void BenchRunner::set_phase(const std::string& phase) {
+  if (sampler_) sampler_->set_phase(phase);
+}
+
+void BenchRunner::collect_telemetry(std::size_t first_sample, BenchRow* row) {
+  last_test_telemetry_.clear();
+  if (!sampler_) return;
+  std::vector<telemetry::TelemetrySample> samples = sampler_->samples();
+  if (first_sample < samples.size()) {
+    last_test_telemetry_.assign(std::make_move_iterator(samples.begin() + static_cast<std::ptrdiff_t>(first_sample)),
+                                std::make_move_iterator(samples.end()));
+  }
+  const telemetry::PhaseAverages timed = telemetry::average_of_phase(last_test_telemetry_, "timed");
+  row->process_cpu_percent = timed.mean.process_cpu_percent;
+  if (!timed.mean.gpus.empty()) {
+    const telemetry::GpuSample& gpu = timed.mean.gpus.front();
+    row->gpu_utilization_percent = gpu.utilization_percent;
+    row->gpu_memory_activity_percent = gpu.memory_activity_percent;
+    row->gpu_power_watts = gpu.power_watts;
+  }
+}
 
 BenchRunner::~BenchRunner() = default;
 
@@ -201,6 +224,7 @@ double BenchRunner::forward_flops(const std::string& model, int image_size) {
 }
 
 BenchRow BenchRunner::run(const BenchCase& test) {
+  const std::size_t first_sample = sampler_ ? sampler_->samples().size() : 0;
   BenchRow row;
   row.mode = test.mode;
   row.model = test.model;
@@ -248,6 +272,8 @@ BenchRow BenchRunner::run(const BenchCase& test) {
     row.images_per_sec_samples.clear();
     row.images_per_sec = row.images_per_sec_std = 0.0;
   }
+  set_phase("between tests");
+  collect_telemetry(first_sample, &row);
   row.provenance = collect_provenance(device);
   return row;
 }
@@ -295,6 +321,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   board_.begin_pass(describe(resolved), total_steps);
 
   // The cold step: everything the first pass pays once.
+  set_phase("warmup");
   core::synchronize(execution.device);
   auto start = Clock::now();
   runner.step();
@@ -308,6 +335,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
 
   std::vector<double> samples;
   double timed_seconds = 0.0;
+  set_phase("timed");
   for (int repetition = 0; repetition < options_.repetitions; ++repetition) {
     core::synchronize(execution.device);
     start = Clock::now();
@@ -323,6 +351,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   }
 
   if (options_.detail) {
+    set_phase("detail");
     PhaseTimes phases;
     for (int n = 0; n < detail_steps; ++n) {
       runner.step(&phases);

@@ -18,6 +18,7 @@
 #include "bench/bench_matrix.h"
 #include "bench/bench_row.h"
 #include "data/image_folder.h"
+#include "telemetry/sampler.h"
 #include "train/progress_bar.h"
 
 namespace trainbench::bench {
@@ -46,20 +47,29 @@ struct BenchInterrupted {};
 
 class BenchRunner {
  public:
-  BenchRunner(BenchOptions options, train::ProgressBoard& board);
+  // `sampler` (may be null) is told the phase of each test (warmup, timed,
+  // detail), and its samples of the timed steps fill the row's telemetry figures.
+  BenchRunner(BenchOptions options, train::ProgressBoard& board, telemetry::Sampler* sampler = nullptr);
   ~BenchRunner();
 
   // Never throws for a failing test: the row says what went wrong. Throws
   // BenchInterrupted when interrupted (the test has no row then).
   BenchRow run(const BenchCase& test);
+  // The telemetry samples taken during the last run() (empty without a sampler).
+  const std::vector<telemetry::TelemetrySample>& last_test_telemetry() const { return last_test_telemetry_; }
 
  private:
   void measure(const BenchCase& test, int batch_size, BenchRow* row);
   double forward_flops(const std::string& model, int image_size);
   const data::ImageFolder& real_data();
+  void set_phase(const std::string& phase);
+  // Keeps the samples since the test began and puts their timed-step means in the row.
+  void collect_telemetry(std::size_t first_sample, BenchRow* row);
 
   BenchOptions options_;
   train::ProgressBoard& board_;
+  telemetry::Sampler* sampler_;
+  std::vector<telemetry::TelemetrySample> last_test_telemetry_;
   std::map<std::pair<std::string, int>, double> flops_cache_;
   std::map<std::string, double> peak_cache_;  // "device amp" -> TFLOP/s
   std::unique_ptr<data::ImageFolder> real_data_;

@@ -69,19 +69,6 @@ std::string description_of(const nlohmann::json& s) {
   return text;
 }
 
-std::vector<nlohmann::json> read_metrics(const fs::path& file) {
-  std::vector<nlohmann::json> records;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    // A line cut short by a crash or a run still writing is passed over.
-    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
-    if (!record.is_discarded()) records.push_back(std::move(record));
-  }
-  return records;
-}
-
 nlohmann::json read_json_file(const fs::path& file) {
   std::ifstream in(file);
   if (!in) throw UsageError("cannot read " + file.string());
@@ -153,7 +140,7 @@ CompareInput stored_input(const std::string& argument, const std::string& kind, 
     const std::optional<store::TrainRecord> record = results.train_by_id(id);
     if (!record) throw UsageError("no training run with id " + id_text + " in " + database.string());
     std::vector<nlohmann::json> metrics;
-    if (!record->run_dir.empty()) metrics = read_metrics(fs::path(record->run_dir) / train::RunFiles::kMetrics);
+    if (!record->run_dir.empty()) metrics = train::read_metrics_log(fs::path(record->run_dir) / train::RunFiles::kMetrics);
     TrainingSide side = training_side_from_files("train:" + id_text, record->summary, record->config, metrics);
     if (metrics.empty()) side.notes.push_back("its run folder " + record->run_dir + " has no metrics.jsonl: spread unknown");
     return training_input(std::move(side));
@@ -252,7 +239,7 @@ TrainingSide load_run_folder(const fs::path& folder) {
   const fs::path config_file = folder / train::RunFiles::kConfig;
   const nlohmann::json config = fs::exists(config_file, error) ? read_json_file(config_file) : nlohmann::json();
   return training_side_from_files(folder_label(folder), read_json_file(summary_file), config,
-                                  read_metrics(folder / train::RunFiles::kMetrics));
+                                  train::read_metrics_log(folder / train::RunFiles::kMetrics));
 }
 
 std::vector<BenchRow> load_bench_file(const fs::path& file) {

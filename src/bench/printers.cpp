@@ -101,6 +101,9 @@ const std::vector<Figure>& bench_figures() {
       {"forward_seconds", "forward ms", 1000.0},
       {"backward_seconds", "backward ms", 1000.0},
       {"optimizer_seconds", "optimizer ms", 1000.0},
+      {"process_cpu_percent", "CPU %", 1.0},
+      {"gpu_utilization_percent", "GPU %", 1.0},
+      {"gpu_power_watts", "GPU W", 1.0},
   };
   return figures;
 }

@@ -29,6 +29,7 @@ int run(int argc, char** argv) {
   add_bench_command(app, &exit_code);
   add_results_command(app, &exit_code);
   add_compare_command(app, &exit_code);
+  add_report_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

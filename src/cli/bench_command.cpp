@@ -10,6 +10,7 @@
 #include "bench/printers.h"
 #include "cli/commands.h"
 #include "cli/store_flags.h"
+#include "cli/telemetry_flags.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -39,7 +40,19 @@ struct BenchFlags {
   std::string output_file;
   StoreFlags store;
   bool no_progress = false;
+  double telemetry_interval = telemetry::kDefaultIntervalSeconds;  // 0: none
 };
+
+// The sampler for the whole bench (null with --no-telemetry); a GPU source
+// that is missing is said once on stderr.
+std::unique_ptr<telemetry::Sampler> start_telemetry(double interval_seconds) {
+  if (interval_seconds <= 0) return nullptr;
+  std::vector<std::string> unavailable;
+  auto sampler = std::make_unique<telemetry::Sampler>(telemetry::open_default_sources(&unavailable), interval_seconds);
+  if (!unavailable.empty()) std::fprintf(stderr, "telemetry: not sampled: %s\n", core::join(unavailable, "; ").c_str());
+  sampler->start();
+  return sampler;
+}
 
 bench::BenchMatrix matrix_from(const BenchFlags& flags) {
   bench::BenchMatrix matrix;
@@ -76,6 +89,7 @@ int run_bench(BenchFlags flags) {
   core::install_interrupt_handlers();
   std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
   std::fprintf(stderr, "bench: %zu tests; Ctrl-C stops and prints the rows finished so far\n", tests.size());
+  const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(flags.telemetry_interval);
   std::fflush(stderr);
 
   bench::Table table{"bench_results", bench::bench_columns(), {}};
@@ -83,7 +97,7 @@ int run_bench(BenchFlags flags) {
   {
     const bool live = !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
     train::ProgressBoard board(stderr, live);
-    bench::BenchRunner runner(flags.options, board);
+    bench::BenchRunner runner(flags.options, board, sampler.get());
     board.begin_outer("Tests", static_cast<std::int64_t>(tests.size()));
     for (std::size_t i = 0; i < tests.size() && !core::interrupt_requested(); ++i) {
       if (i > 0 && flags.delay_seconds > 0) {
@@ -104,7 +118,8 @@ int run_bench(BenchFlags flags) {
       }
       if (results_store) {
         try {
-          results_store->insert_bench(row);
+          const std::int64_t id = results_store->insert_bench(row);
+          results_store->insert_telemetry(store::ResultKind::kBench, id, runner.last_test_telemetry());
         } catch (const Error& error) {
           board.message(std::string("warning: row not stored: ") + error.what());
         }
@@ -183,6 +198,7 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("-o,--output", flags->output_format, "Table format: md, csv, json, jsonl, sql")->capture_default_str();
   cmd->add_option("--output-file", flags->output_file, "Write the table to this file instead of stdout");
   add_store_flags(cmd, &flags->store);
+  add_telemetry_flags(cmd, &flags->telemetry_interval);
   cmd->add_flag("--no-progress", flags->no_progress, "No live progress bars (plain lines on stderr)");
   // For tests: makes batches above N fail as out of memory, to exercise the
   // back-off on a machine that has plenty.

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
 #include "cli/store_flags.h"
+#include "cli/telemetry_flags.h"
 #include "bench/provenance.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -14,6 +15,7 @@
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "models/registry.h"
+#include "telemetry/telemetry_log.h"
 #include "train/trainer.h"
 
 namespace trainbench::cli {
@@ -44,6 +46,8 @@ void store_run(const train::TrainConfig& config, const train::RunSummary& summar
   record.provenance = bench::collect_provenance(core::resolve_device(summary.device));
   try {
     const std::int64_t id = results->insert_train(record);
+    results->insert_telemetry(store::ResultKind::kTrain, id,
+                              telemetry::read_telemetry_log(run_dir / train::RunFiles::kTelemetry));
     std::printf("  stored as train:%lld in %s\n", static_cast<long long>(id), results->path().c_str());
   } catch (const Error& error) {
     std::fprintf(stderr, "trainbench: warning: run not stored: %s\n", error.what());
@@ -111,6 +115,7 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--overwrite", config->overwrite, "Reuse a non-empty run folder, replacing its results");
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
+  add_telemetry_flags(cmd, &config->telemetry_interval);
   auto store_flags = std::make_shared<StoreFlags>();
   add_store_flags(cmd, store_flags.get());
   cmd->callback([config, store_flags, exit_code] { *exit_code = run_train(*config, *store_flags); });

@@ -28,6 +28,7 @@ constexpr int kBusyTimeoutMs = 30000;
 
 constexpr const char* kBenchTable = "bench_results";
 constexpr const char* kTrainTable = "train_runs";
+constexpr const char* kTelemetryTable = "telemetry_samples";
 
 [[noreturn]] void fail(sqlite3* db, const fs::path& path, const std::string& what) {
   const std::string reason = db ? sqlite3_errmsg(db) : "out of memory";
@@ -181,8 +182,19 @@ void create_tables(sqlite3* db, const fs::path& path) {
   create_table(db, path, train_schema());
 }
 
+// Version 2: telemetry samples of runs and bench tests, one JSON object each
+// (telemetry/telemetry_sample.h), found by their owner's kind and id.
+void create_telemetry_table(sqlite3* db, const fs::path& path) {
+  execute(db, path,
+          "CREATE TABLE IF NOT EXISTS " + quoted(kTelemetryTable) +
+              " (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_kind TEXT NOT NULL, owner_id INTEGER NOT NULL, "
+              "seconds REAL, phase TEXT, sample_json TEXT NOT NULL)");
+  execute(db, path,
+          "CREATE INDEX IF NOT EXISTS telemetry_owner ON " + quoted(kTelemetryTable) + " (owner_kind, owner_id)");
+}
+
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> steps{{1, create_tables}};
+  static const std::vector<Migration> steps{{1, create_tables}, {2, create_telemetry_table}};
   return steps;
 }
 
@@ -544,6 +556,47 @@ std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
   values["summary_json"] = record.summary.dump();
   values["config_json"] = record.config.dump();
   return insert_row(db_, path_, train_schema(), values);
+}
+
+void ResultsStore::insert_telemetry(ResultKind owner_kind, std::int64_t owner_id,
+                                    const std::vector<telemetry::TelemetrySample>& samples) {
+  Statement statement(db_, path_,
+                      "INSERT INTO " + quoted(kTelemetryTable) +
+                          " (owner_kind, owner_id, seconds, phase, sample_json) VALUES (?1, ?2, ?3, ?4, ?5)");
+  const std::string kind = owner_kind == ResultKind::kBench ? "bench" : "train";
+  // One transaction for all of them: a run's samples are stored whole or not at all.
+  WriteTransaction transaction(db_, path_);
+  for (const telemetry::TelemetrySample& sample : samples) {
+    const std::string json = telemetry::to_json(sample).dump();
+    sqlite3_reset(statement.get());
+    sqlite3_bind_text(statement.get(), 1, kind.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(statement.get(), 2, owner_id);
+    sqlite3_bind_double(statement.get(), 3, sample.seconds);
+    sqlite3_bind_text(statement.get(), 4, sample.phase.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement.get(), 5, json.c_str(), -1, SQLITE_TRANSIENT);
+    statement.step();
+  }
+  transaction.commit();
+}
+
+std::vector<telemetry::TelemetrySample> ResultsStore::telemetry_of(ResultKind owner_kind, std::int64_t owner_id) const {
+  Statement statement(db_, path_,
+                      "SELECT sample_json FROM " + quoted(kTelemetryTable) +
+                          " WHERE owner_kind = ?1 AND owner_id = ?2 ORDER BY id");
+  const std::string kind = owner_kind == ResultKind::kBench ? "bench" : "train";
+  sqlite3_bind_text(statement.get(), 1, kind.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(statement.get(), 2, owner_id);
+  std::vector<telemetry::TelemetrySample> samples;
+  while (statement.step()) {
+    const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0));
+    try {
+      samples.push_back(telemetry::telemetry_sample_from_json(nlohmann::json::parse(text ? text : "")));
+    } catch (const nlohmann::json::exception& error) {
+      throw StoreError("results database " + path_.string() + ": a telemetry sample of " + kind + ":" +
+                       std::to_string(owner_id) + " is malformed: " + error.what());
+    }
+  }
+  return samples;
 }
 
 bench::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& filters, int limit) const {

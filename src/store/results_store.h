@@ -15,6 +15,7 @@
 
 #include "bench/bench_row.h"
 #include "bench/table.h"
+#include "telemetry/telemetry_sample.h"
 
 struct sqlite3;
 
@@ -62,6 +63,11 @@ class ResultsStore {
   // Each inserts in its own transaction and returns the new row's id.
   std::int64_t insert_bench(const bench::BenchRow& row);
   std::int64_t insert_train(const TrainRecord& record);
+  // The telemetry samples of a stored run or bench row, all in one transaction.
+  void insert_telemetry(ResultKind owner_kind, std::int64_t owner_id,
+                        const std::vector<telemetry::TelemetrySample>& samples);
+  // In the order they were stored; empty when the owner has none.
+  std::vector<telemetry::TelemetrySample> telemetry_of(ResultKind owner_kind, std::int64_t owner_id) const;
 
   // Stored rows as a Table (an "id" column first, then the kind's columns:
   // bench_columns() or train_columns(), not the whole summary/config files),

@@ -66,6 +66,18 @@ std::vector<std::string> RunFolder::read_classes() const {
   }
 }
 
+std::vector<nlohmann::json> read_metrics_log(const std::filesystem::path& file) {
+  std::vector<nlohmann::json> records;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    if (!record.is_discarded()) records.push_back(std::move(record));
+  }
+  return records;
+}
+
 void RunFolder::append_metrics(const nlohmann::ordered_json& record) {
   metrics_ << record.dump() << '\n';
   metrics_.flush();

@@ -17,6 +17,10 @@ struct RunFiles {
   static constexpr const char* kMetrics = "metrics.jsonl";
   static constexpr const char* kMetadata = "training_metadata.json";
   static constexpr const char* kSummary = "summary.json";
+  // Where and with what it ran (bench/provenance.h): versions, device, CPU, OS.
+  static constexpr const char* kProvenance = "provenance.json";
+  // One telemetry sample per line (telemetry/telemetry_sample.h), when sampled.
+  static constexpr const char* kTelemetry = "telemetry.jsonl";
   // Weights as safetensors with timm names; each has its model card beside
   // it (best_model.json, last_model.json; see weights/model_card.h).
   static constexpr const char* kBestWeights = "best_model.safetensors";
@@ -25,6 +29,10 @@ struct RunFiles {
   static constexpr const char* kLastCard = "last_model.json";
   static constexpr const char* kLastOptimizer = "last_optimizer.pt";
 };
+
+// The records of a metrics.jsonl, in order; empty when the file is missing.
+// A line cut short by a crash, or by a run still writing, is passed over.
+std::vector<nlohmann::json> read_metrics_log(const std::filesystem::path& file);
 
 class RunFolder {
  public:

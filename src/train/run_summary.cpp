@@ -40,8 +40,60 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"first_epoch_images_per_sec", s.first_epoch_images_per_sec},
           {"data_wait_fraction", s.data_wait_fraction},
           {"wall_seconds", s.wall_seconds},
-          {"interrupted", s.interrupted}};
+          {"interrupted", s.interrupted},
+          {"telemetry", s.telemetry}};
 }
+
+namespace {
+
+// "  machine while training: process CPU 190%, system CPU 96%, peak RSS 1.2 GiB; GPU 0 97% busy, ..."
+// from summary.json's telemetry averages of the train phase; "" without them.
+std::string telemetry_line(const nlohmann::ordered_json& telemetry) {
+  if (!telemetry.is_object() || !telemetry.contains("train")) return "";
+  const nlohmann::ordered_json& train = telemetry["train"];
+  std::vector<std::string> parts;
+  char text[160];
+  if (train.contains("process_cpu_percent")) {
+    std::snprintf(text, sizeof text, "process CPU %.0f%%", train["process_cpu_percent"].get<double>());
+    parts.push_back(text);
+  }
+  if (train.contains("system_cpu_percent")) {
+    std::snprintf(text, sizeof text, "system CPU %.0f%%", train["system_cpu_percent"].get<double>());
+    parts.push_back(text);
+  }
+  if (train.contains("process_rss_peak_bytes")) {
+    std::snprintf(text, sizeof text, "peak RSS %.2f GiB", train["process_rss_peak_bytes"].get<double>() / 1073741824.0);
+    parts.push_back(text);
+  }
+  for (const auto& gpu : train.value("gpus", nlohmann::ordered_json::array())) {
+    std::string line = "GPU " + std::to_string(gpu.value("index", 0));
+    if (gpu.contains("utilization_percent")) {
+      std::snprintf(text, sizeof text, " %.0f%% busy", gpu["utilization_percent"].get<double>());
+      line += text;
+    }
+    if (gpu.contains("memory_activity_percent")) {
+      std::snprintf(text, sizeof text, ", memory %.0f%% busy", gpu["memory_activity_percent"].get<double>());
+      line += text;
+    }
+    if (gpu.contains("power_watts")) {
+      std::snprintf(text, sizeof text, ", %.0f W", gpu["power_watts"].get<double>());
+      line += text;
+    }
+    if (gpu.contains("throttle_reasons")) {
+      std::vector<std::string> reasons = gpu["throttle_reasons"].get<std::vector<std::string>>();
+      std::string joined;
+      for (const std::string& reason : reasons) joined += (joined.empty() ? "" : ", ") + reason;
+      line += " (throttled: " + joined + ")";
+    }
+    parts.push_back(line);
+  }
+  if (parts.empty()) return "";
+  std::string out = "  while training: ";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
+  return out + "\n";
+}
+
+}  // namespace
 
 std::string format_summary_text(const RunSummary& s) {
   char text[1024];
@@ -58,6 +110,7 @@ std::string format_summary_text(const RunSummary& s) {
                 s.best_val_loss, s.best_epoch, s.train_images_per_sec, s.first_epoch_images_per_sec,
                 100.0 * s.data_wait_fraction, s.wall_seconds);
   std::string out = text;
+  out += telemetry_line(s.telemetry);
   if (!s.pretrained.empty()) out += "  started from " + s.pretrained + "\n";
   if (s.amp == "fp16") {
     char scaler[160];

@@ -44,6 +44,9 @@ struct RunSummary {
   double data_wait_fraction = 0.0;    // share of training-pass time spent waiting for a batch
   double wall_seconds = 0.0;
   bool interrupted = false;
+  // Telemetry averaged per phase ({"train": {...}, "eval": {...}}; see
+  // telemetry/phase_summary.h); null when the run was not sampled.
+  nlohmann::ordered_json telemetry;
 };
 
 nlohmann::ordered_json to_json(const RunSummary& summary);

@@ -27,7 +27,8 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
           {"pretrained", c.pretrained.string()},
           {"pretrained_strict", c.pretrained_strict},
           {"output", c.output.string()},
-          {"max_steps", c.max_steps}};
+          {"max_steps", c.max_steps},
+          {"telemetry_interval", c.telemetry_interval}};
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& json) {
@@ -59,6 +60,7 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
     c.pretrained = json.value("pretrained", std::string());
     c.pretrained_strict = json.value("pretrained_strict", true);
     c.max_steps = json.at("max_steps").get<std::int64_t>();
+    c.telemetry_interval = json.value("telemetry_interval", 0.0);
   } catch (const nlohmann::json::exception& e) {
     throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());
   }

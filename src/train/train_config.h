@@ -35,6 +35,7 @@ struct TrainConfig {
   std::filesystem::path output;
   std::int64_t max_steps = 0;  // 0: epochs * batches
   bool progress = true;
+  double telemetry_interval = 0.5;  // seconds between telemetry samples; 0: no telemetry
   bool overwrite = false;
 };
 

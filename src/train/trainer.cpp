@@ -5,14 +5,18 @@
 #include <chrono>
 #include <cmath>
 
+#include "bench/provenance.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/text.h"
 #include "core/threads.h"
 #include "data/batch_loader.h"
 #include "data/image_folder.h"
 #include "data/normalize.h"
 #include "models/registry.h"
+#include "telemetry/phase_summary.h"
+#include "telemetry/sampler.h"
 #include "train/checkpoint.h"
 #include "train/device_batch.h"
 #include "train/evaluation.h"
@@ -63,6 +67,23 @@ Postfix pass_postfix(const RunningMetrics& metrics, const PostfixValue& lr) {
   return {{"accuracy", metrics.accuracy()}, {"avg_loss", metrics.mean_loss()}, {"loss", metrics.last_loss()}, {"lr", lr}};
 }
 
+// The training device's utilisation in the newest telemetry sample, as the
+// Train bar shows it ("97%"); "" when no GPU is sampled. With several GPUs
+// the one with the device's index is taken.
+std::string gpu_utilization_text(const telemetry::Sampler* sampler, const torch::Device& device) {
+  if (!sampler || device.is_cpu()) return "";
+  const std::optional<telemetry::TelemetrySample> latest = sampler->latest();
+  if (!latest || latest->gpus.empty()) return "";
+  const telemetry::GpuSample* gpu = &latest->gpus.front();
+  for (const telemetry::GpuSample& candidate : latest->gpus) {
+    if (device.has_index() && candidate.index == device.index()) gpu = &candidate;
+  }
+  if (!gpu->utilization_percent) return "";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.0f%%", *gpu->utilization_percent);
+  return text;
+}
+
 // What one training pass measured.
 struct PassTiming {
   double seconds = 0.0;
@@ -90,6 +111,10 @@ class Trainer {
   // Forward, loss, backward and the optimizer step (through the gradient
   // scaler in fp16); returns the logits and the loss.
   std::pair<torch::Tensor, torch::Tensor> train_step(const DeviceBatch& batch);
+  // Starts sampling at the run's start (when asked for), so set-up is seen too.
+  void start_telemetry();
+  void set_phase(const std::string& phase);
+  double run_seconds() const { return seconds_since(start_); }
 
   TrainConfig config_;
   ProgressBoard& board_;
@@ -107,6 +132,8 @@ class Trainer {
   std::int64_t step_ = 0;
   std::int64_t total_steps_ = 0;
   RunSummary summary_;
+  Clock::time_point start_ = Clock::now();  // the time axis of metrics.jsonl and telemetry.jsonl
+  std::unique_ptr<telemetry::Sampler> sampler_;  // null without telemetry
 };
 
 void Trainer::prepare() {
@@ -147,6 +174,8 @@ void Trainer::prepare() {
   run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
   run_folder_->write_json(RunFiles::kConfig, to_json(config_));
   run_folder_->write_classes(data.classes);
+  run_folder_->write_json(RunFiles::kProvenance, bench::to_json(bench::collect_provenance(device)));
+  if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry));
 
   summary_.model = config_.model;
   summary_.device = config_.device;
@@ -193,10 +222,26 @@ void Trainer::build_loaders(const DataSplit& data) {
   val_loader_ = std::make_unique<data::BatchLoader>(data.validation, options, skipped_);
 }
 
+void Trainer::start_telemetry() {
+  if (config_.telemetry_interval < 0) throw UsageError("--telemetry-interval must be positive (or 0 for none)");
+  if (config_.telemetry_interval == 0) return;
+  std::vector<std::string> unavailable;
+  sampler_ = std::make_unique<telemetry::Sampler>(telemetry::open_default_sources(&unavailable),
+                                                  config_.telemetry_interval, start_);
+  sampler_->start();
+  // Said once: a machine without a GPU driver is normal, not a problem.
+  if (!unavailable.empty()) board_.message("telemetry: not sampled: " + core::join(unavailable, "; "));
+}
+
+void Trainer::set_phase(const std::string& phase) {
+  if (sampler_) sampler_->set_phase(phase);
+}
+
 RunSummary Trainer::run() {
-  const auto start = Clock::now();
+  start_ = Clock::now();
   // Before anything slow, so an early Ctrl-C also ends cleanly.
   core::install_interrupt_handlers();
+  start_telemetry();
   prepare();
   const std::int64_t batches = train_loader_->batches_per_epoch();
   const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
@@ -226,6 +271,10 @@ RunSummary Trainer::run() {
   // interrupted one saves here, so the run folder holds the model exactly as
   // far as it got.
   if (summary_.interrupted) save_last_state();
+  if (sampler_) {
+    sampler_->stop();
+    summary_.telemetry = telemetry::to_json(telemetry::average_by_phase(sampler_->samples()));
+  }
   summary_.steps = step_;
   if (scaler_) {
     summary_.overflow_skipped_steps = scaler_->skipped_steps();
@@ -236,7 +285,7 @@ RunSummary Trainer::run() {
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
   summary_.train_images_per_sec = train_seconds > 0 ? train_images_seen / train_seconds : 0.0;
   summary_.data_wait_fraction = train_seconds > 0 ? wait_seconds / train_seconds : 0.0;
-  summary_.wall_seconds = seconds_since(start);
+  summary_.wall_seconds = run_seconds();
   run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
   return summary_;
 }
@@ -246,6 +295,7 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
   const auto start = Clock::now();
   model_->train();
   train_loader_->start_epoch(epoch);
+  set_phase("train");
   board_.begin_pass("Train", steps_this_epoch);
   for (std::int64_t n = 0; n < steps_this_epoch; ++n) {
     const auto wait_start = Clock::now();
@@ -270,8 +320,12 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
                                  {"lr", lr},
                                  {"images", on_device.labels.size(0)},
                                  {"data_wait_seconds", wait},
-                                 {"elapsed_seconds", seconds_since(start)}});
-    board_.update_pass(n + 1, pass_postfix(*metrics, lr));
+                                 {"elapsed_seconds", seconds_since(start)},
+                                 {"run_seconds", run_seconds()}});
+    Postfix postfix = pass_postfix(*metrics, lr);
+    const std::string gpu = gpu_utilization_text(sampler_.get(), execution_.device);
+    if (!gpu.empty()) postfix.insert(postfix.begin(), {"gpu", gpu});
+    board_.update_pass(n + 1, std::move(postfix));
     if (core::interrupt_requested()) {
       summary_.interrupted = true;
       board_.message("Interrupted: stopping after step " + std::to_string(step_) + "; saving the run.");
@@ -286,7 +340,8 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
                                {"accuracy", metrics->accuracy()},
                                {"images", timing.images},
                                {"seconds", timing.seconds},
-                               {"data_wait_seconds", timing.data_wait_seconds}});
+                               {"data_wait_seconds", timing.data_wait_seconds},
+                               {"run_seconds", run_seconds()}});
   return timing;
 }
 
@@ -298,6 +353,7 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::train_step(const DeviceBatch& b
 }
 
 EvalResult Trainer::eval_pass(int epoch) {
+  set_phase("eval");
   board_.begin_pass("Eval", val_loader_->batches_per_epoch());
   EvalResult result = evaluate(*model_, *val_loader_, execution_, [&](std::int64_t n, const RunningMetrics& metrics) {
     board_.update_pass(n, pass_postfix(metrics, ""));
@@ -308,11 +364,13 @@ EvalResult Trainer::eval_pass(int epoch) {
                                {"loss", result.metrics.mean_loss()},
                                {"accuracy", result.metrics.accuracy()},
                                {"images", result.metrics.samples()},
-                               {"seconds", result.seconds}});
+                               {"seconds", result.seconds},
+                               {"run_seconds", run_seconds()}});
   return result;
 }
 
 void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval) {
+  set_phase("checkpoint");
   summary_.val_loss = eval.metrics.mean_loss();
   summary_.val_accuracy = eval.metrics.accuracy();
   if (summary_.val_loss < summary_.best_val_loss) {

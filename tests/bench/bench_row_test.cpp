@@ -48,6 +48,10 @@ BenchRow full_row() {
   row.achieved_tflops = 30.37;
   row.peak_tflops = 989.5;
   row.peak_fraction = 0.0307;
+  row.process_cpu_percent = 98.5;
+  row.gpu_utilization_percent = 99.0;
+  row.gpu_memory_activity_percent = 55.5;
+  row.gpu_power_watts = 690.0;
   Provenance& p = row.provenance;
   p.trainbench_version = "0.2.0";
   p.git_commit = "abc1234";
@@ -73,7 +77,7 @@ std::vector<std::string> names(const std::vector<Column>& columns) {
 
 TEST(BenchRowTest, ColumnsAreUniqueDescribedAndEndWithTheProvenance) {
   const std::vector<Column>& columns = bench_columns();
-  ASSERT_EQ(columns.size(), 32u + 13u);  // 32 BenchRow fields, 13 Provenance fields
+  ASSERT_EQ(columns.size(), 36u + 13u);  // 36 BenchRow fields, 13 Provenance fields
   std::set<std::string> seen;
   for (const Column& c : columns) {
     EXPECT_TRUE(seen.insert(c.name).second) << "duplicate column " << c.name;
@@ -123,7 +127,8 @@ TEST(BenchRowTest, RowValuesHaveTheColumnTypesAndEmptyOptionalsAreNull) {
 
   const Row defaults = to_row(BenchRow{});
   for (const char* name : {"data_wait_seconds", "forward_seconds", "backward_seconds", "optimizer_seconds",
-                           "peak_memory_bytes", "peak_tflops", "peak_fraction"}) {
+                           "peak_memory_bytes", "peak_tflops", "peak_fraction", "process_cpu_percent",
+                           "gpu_utilization_percent", "gpu_memory_activity_percent", "gpu_power_watts"}) {
     EXPECT_TRUE(defaults[name].is_null()) << name;
   }
   EXPECT_TRUE(defaults["images_per_sec_samples"].is_array());

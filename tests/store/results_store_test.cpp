@@ -84,6 +84,10 @@ BenchRow full_row(int writer, int sequence) {
   r.achieved_tflops = 5.0617;
   r.peak_tflops = 989.4;
   r.peak_fraction = 5.0617 / 989.4;
+  r.process_cpu_percent = 101.5;
+  r.gpu_utilization_percent = 97.25;
+  r.gpu_memory_activity_percent = 41.0;
+  r.gpu_power_watts = 312.5;
   r.provenance = sample_provenance(writer);
   return r;
 }
@@ -138,6 +142,10 @@ void expect_same_row(const BenchRow& a, const BenchRow& b) {
   EXPECT_EQ(a.achieved_tflops, b.achieved_tflops);
   EXPECT_EQ(a.peak_tflops, b.peak_tflops);
   EXPECT_EQ(a.peak_fraction, b.peak_fraction);
+  EXPECT_EQ(a.process_cpu_percent, b.process_cpu_percent);
+  EXPECT_EQ(a.gpu_utilization_percent, b.gpu_utilization_percent);
+  EXPECT_EQ(a.gpu_memory_activity_percent, b.gpu_memory_activity_percent);
+  EXPECT_EQ(a.gpu_power_watts, b.gpu_power_watts);
   expect_same_provenance(a.provenance, b.provenance);
 }
 
@@ -217,6 +225,7 @@ TEST(ResultsStore, BenchRowWithOptionalFieldsUnsetRoundTrips) {
   row.peak_memory_bytes.reset();
   row.peak_tflops.reset();
   row.peak_fraction.reset();
+  row.gpu_power_watts.reset();
   row.channels_last = false;
   const std::int64_t id = store.insert_bench(row);
   const BenchRow back = store.bench_by_id(id).value();
@@ -401,12 +410,12 @@ TEST(ResultsStore, CreatesItsFolderAndUsesWriteAheadLogging) {
   {
     ResultsStore store = ResultsStore::open(path);
     EXPECT_EQ(store.path(), path);
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), 2);
   }
   EXPECT_TRUE(fs::exists(path));
   RawDatabase raw(path);
   EXPECT_EQ(raw.one("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.one("PRAGMA user_version"), "1");
+  EXPECT_EQ(raw.one("PRAGMA user_version"), "2");
 }
 
 TEST(ResultsStore, MigratesAnOlderFileWithFewerColumns) {
@@ -424,7 +433,7 @@ TEST(ResultsStore, MigratesAnOlderFileWithFewerColumns) {
         "PRAGMA user_version = 1;");
   }
   ResultsStore store = ResultsStore::open(path);
-  EXPECT_EQ(store.schema_version(), 1);
+  EXPECT_EQ(store.schema_version(), 2);
   RawDatabase raw(path);
   const std::vector<std::string> bench_names = raw.column("SELECT name FROM pragma_table_info('bench_results')");
   EXPECT_EQ(bench_names.size(), bench::bench_columns().size() + 1);
@@ -451,12 +460,58 @@ TEST(ResultsStore, MigratesAnOlderFileWithFewerColumns) {
             std::vector<std::int64_t>{1});
 }
 
+TEST(ResultsStore, KeepsTelemetrySamplesPerOwnerInOrder) {
+  TempDir dir;
+  ResultsStore store = ResultsStore::open(dir / "results.db");
+  std::vector<telemetry::TelemetrySample> samples(3);
+  for (int i = 0; i < 3; ++i) {
+    samples[i].seconds = 0.5 * i;
+    samples[i].phase = i == 2 ? "eval" : "train";
+    samples[i].process_cpu_percent = 150.0 + i;
+  }
+  telemetry::GpuSample gpu;
+  gpu.name = "Test GPU";
+  gpu.source = "nvml";
+  gpu.utilization_percent = 97.0;
+  gpu.throttle_reasons = {"sw_power_cap"};
+  samples[1].gpus.push_back(gpu);
+  store.insert_telemetry(ResultKind::kTrain, 4, samples);
+  store.insert_telemetry(ResultKind::kBench, 4, {samples[0]});
+
+  const std::vector<telemetry::TelemetrySample> train = store.telemetry_of(ResultKind::kTrain, 4);
+  ASSERT_EQ(train.size(), 3u);
+  EXPECT_EQ(train[2].phase, "eval");
+  EXPECT_EQ(train[2].seconds, 1.0);
+  EXPECT_EQ(train[2].process_cpu_percent, 152.0);
+  EXPECT_FALSE(train[0].system_cpu_percent.has_value());
+  ASSERT_EQ(train[1].gpus.size(), 1u);
+  EXPECT_EQ(train[1].gpus[0].utilization_percent, 97.0);
+  EXPECT_EQ(train[1].gpus[0].throttle_reasons, std::vector<std::string>{"sw_power_cap"});
+  EXPECT_EQ(store.telemetry_of(ResultKind::kBench, 4).size(), 1u);
+  EXPECT_TRUE(store.telemetry_of(ResultKind::kTrain, 5).empty());
+}
+
+TEST(ResultsStore, MigratingAVersionOneFileAddsTheTelemetryTable) {
+  TempDir dir;
+  const fs::path path = dir / "v1.db";
+  {
+    RawDatabase raw(path);
+    raw.execute("CREATE TABLE bench_results (id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT); PRAGMA user_version = 1;");
+  }
+  ResultsStore store = ResultsStore::open(path);
+  EXPECT_EQ(store.schema_version(), 2);
+  telemetry::TelemetrySample sample;
+  sample.phase = "timed";
+  store.insert_telemetry(ResultKind::kBench, 1, {sample});
+  EXPECT_EQ(store.telemetry_of(ResultKind::kBench, 1).at(0).phase, "timed");
+}
+
 TEST(ResultsStore, MigratesAnEmptyVersionZeroFile) {
   TempDir dir;
   const fs::path path = dir / "empty.db";
   { RawDatabase raw(path); raw.execute("CREATE TABLE unrelated (x INTEGER)"); }
   ResultsStore store = ResultsStore::open(path);
-  EXPECT_EQ(store.schema_version(), 1);
+  EXPECT_EQ(store.schema_version(), 2);
   EXPECT_EQ(store.insert_bench(full_row(0, 0)), 1);
 }
 
@@ -474,7 +529,7 @@ TEST(ResultsStore, RefusesAFileFromANewerSchemaAndLeavesItAlone) {
   } catch (const StoreError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("version 7"), std::string::npos) << message;
-    EXPECT_NE(message.find("up to 1"), std::string::npos) << message;
+    EXPECT_NE(message.find("up to 2"), std::string::npos) << message;
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   }
   EXPECT_EQ(file_bytes(path), before);
