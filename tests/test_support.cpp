@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -48,6 +49,17 @@ std::string run_command(const std::string& command, int* exit_code) {
   const int status = pclose(pipe);
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return output;
+}
+
+pid_t spawn_trainbench(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_strings = {testing::trainbench_binary().string()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  return pid;
 }
 
 int run_reference(const std::string& script, const std::vector<std::string>& args) {

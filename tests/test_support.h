@@ -4,6 +4,8 @@
 // simple tensor file the reference scripts write.
 #include <torch/types.h>
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -37,6 +39,10 @@ int run_reference(const std::string& script, const std::vector<std::string>& arg
 // Runs a shell command line, capturing stdout (stderr goes to the test log);
 // *exit_code receives the exit status.
 std::string run_command(const std::string& command, int* exit_code);
+
+// Starts the trainbench binary with these arguments in the background (no
+// shell); returns its pid (-1 when it cannot start), to signal and waitpid.
+pid_t spawn_trainbench(const std::vector<std::string>& args);
 
 // The safetensors files tests/reference/tensor_file.py writes and reads, by
 // name (through weights/safetensors.h, so the tests exercise the one reader).

@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -12,6 +13,9 @@
 namespace trainbench::cli {
 
 int run(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then makes a write fail with EFBIG, which
+  // the writers report and survive, instead of killing the process mid-run.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{
       "trainbench: trains real image classifiers on this machine's CPU or GPU and measures how fast it trains.\n"
       "Start with `trainbench data synth --out data/gestures`, then `trainbench train --data data/gestures`."};

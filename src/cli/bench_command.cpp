@@ -9,6 +9,7 @@
 #include "bench/bench_runner.h"
 #include "bench/printers.h"
 #include "cli/commands.h"
+#include "cli/image_limit_flag.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
 #include "core/atomic_file.h"
@@ -199,6 +200,7 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--output-file", flags->output_file, "Write the table to this file instead of stdout");
   add_store_flags(cmd, &flags->store);
   add_telemetry_flags(cmd, &flags->telemetry_interval);
+  add_max_image_pixels_flag(cmd);
   cmd->add_flag("--no-progress", flags->no_progress, "No live progress bars (plain lines on stderr)");
   // For tests: makes batches above N fail as out of memory, to exercise the
   // back-off on a machine that has plenty.

@@ -6,10 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/image_limit_flag.h"
 #include "core/device.h"
 #include "core/memory_format.h"
 #include "core/precision.h"
+#include "core/error.h"
 #include "core/threads.h"
+#include "data/data_verify.h"
 #include "data/fashion_mnist.h"
 #include "data/image_folder.h"
 #include "data/loader_bench.h"
@@ -140,16 +143,66 @@ void add_bench(CLI::App& data, int* exit_code) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("!--no-dct-scaling", options->dct_scaling, "Decode JPEGs at full size (to measure what DCT scaling gains)");
   cmd->add_flag("--json", options->json, "Print the result as JSON");
+  add_max_image_pixels_flag(cmd);
   cmd->callback([options, exit_code] { *exit_code = run_bench(*options); });
+}
+
+struct VerifyOptions {
+  std::string folder;
+  int workers = 0;
+  bool json = false;
+};
+
+// Exit codes: 0 every image decodes, 1 some cannot be used, 2 the folder
+// itself cannot be verified (missing, no class folders), so that a script can
+// tell "fix these files" from "wrong path".
+int run_verify(const VerifyOptions& options) {
+  const bool terminal = !options.json && isatty(fileno(stderr));
+  data::VerifyReport report;
+  try {
+    const auto progress = [terminal](std::int64_t done, std::int64_t total) {
+      if (terminal && (done % 64 == 0 || done == total)) {
+        std::fprintf(stderr, "\rverify: %lld/%lld images", static_cast<long long>(done), static_cast<long long>(total));
+      }
+    };
+    report = data::verify_image_folder(options.folder, options.workers, progress);
+  } catch (const DataError& e) {
+    std::fprintf(stderr, "trainbench: error: %s\n", e.what());
+    return 2;
+  }
+  if (terminal) std::fprintf(stderr, "\n");
+  if (options.json) {
+    // Replace, not throw, on file names that are not UTF-8: they are real.
+    const auto replace = nlohmann::ordered_json::error_handler_t::replace;
+    std::printf("%s\n", data::to_json(report).dump(2, ' ', false, replace).c_str());
+  } else {
+    std::printf("%s", data::format_verify_text(report).c_str());
+  }
+  return report.exit_code();
+}
+
+void add_verify(CLI::App& data, int* exit_code) {
+  auto options = std::make_shared<VerifyOptions>();
+  CLI::App* cmd = data.add_subcommand(
+      "verify", "Decode every image that `train --data DIR` would use, and list each one it would skip with the "
+                "reason (truncated, not an image, broken link, too large, ...), the files it ignores (hidden, other "
+                "names), and the counts per class. Exit code 1 if any image is bad, 2 if DIR cannot be scanned.");
+  cmd->add_option("DIR", options->folder, "Image folder: DIR/<class>/*.jpg|png")->required();
+  cmd->add_option("--workers", options->workers, "Decoding threads (0: one per available core)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--json", options->json, "Print the report as JSON");
+  add_max_image_pixels_flag(cmd);
+  cmd->callback([options, exit_code] { *exit_code = run_verify(*options); });
 }
 
 }  // namespace
 
 void add_data_command(CLI::App& app, int* exit_code) {
-  CLI::App* data = app.add_subcommand("data", "Make and import data sets");
+  CLI::App* data = app.add_subcommand("data", "Make, import, verify and benchmark data sets");
   data->require_subcommand(1);
   add_synth(*data, exit_code);
   add_import(*data, exit_code);
+  add_verify(*data, exit_code);
   add_bench(*data, exit_code);
 }
 

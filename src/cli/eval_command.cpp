@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
+#include "cli/image_limit_flag.h"
 #include "core/threads.h"
 #include "train/progress_bar.h"
 #include "train/trained_model.h"
@@ -98,6 +99,7 @@ void add_eval_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--workers", options->workers, "Loader threads (0: one per core)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", options->json, "Print the result as JSON");
+  add_max_image_pixels_flag(cmd);
   cmd->add_flag("!--no-progress", options->progress, "No progress bar");
   cmd->callback([options, exit_code] { *exit_code = run_eval(*options); });
 }

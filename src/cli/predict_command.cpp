@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
+#include "cli/image_limit_flag.h"
 #include "core/threads.h"
 #include "train/trained_model.h"
 
@@ -50,6 +51,7 @@ void add_predict_command(CLI::App& app, int* exit_code) {
                       "auto: the device's usual choice (fp16 on NVIDIA, bf16 on XPU/MPS, off on CPU).");
   cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", options->json, "Print the predictions as JSON");
+  add_max_image_pixels_flag(cmd);
   cmd->callback([options, exit_code] { *exit_code = run_predict(*options); });
 }
 

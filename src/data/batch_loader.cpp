@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
@@ -28,7 +29,7 @@ std::int64_t BatchLoader::batches_per_epoch() const {
   return (sample_count() + options_.batch_size - 1) / options_.batch_size;
 }
 
-void BatchLoader::start_epoch(int epoch) {
+void BatchLoader::start_epoch(int epoch, std::int64_t first_batch) {
   stop_workers();
   epoch_ = epoch;
   if (options_.shuffle) {
@@ -40,8 +41,8 @@ void BatchLoader::start_epoch(int epoch) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = false;
-    next_to_claim_ = 0;
-    next_to_deliver_ = 0;
+    next_to_claim_ = std::clamp<std::int64_t>(first_batch, 0, batches_per_epoch());
+    next_to_deliver_ = next_to_claim_;
     ready_.clear();
     worker_error_ = nullptr;
   }
@@ -104,14 +105,16 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
   std::int64_t loaded = 0;
   for (std::int64_t i = begin; i < end; ++i) {
     const Sample& sample = samples_[static_cast<std::size_t>(order_[static_cast<std::size_t>(i)])];
-    try {
-      const Image image = read_image_file(sample.path, options_.dct_scaling ? size : 0);
-      resize_pad_into(image, size, pixels + loaded * image_bytes);
-      labels[loaded++] = sample.label;
-      batch.positions.push_back(i);
-    } catch (const DataError& e) {
-      skipped_->add(sample.path.string(), e.what());
+    Image image;
+    // The reason alone: the skipped-files list already names the file.
+    const std::string problem = read_image_problem(sample.path, options_.dct_scaling ? size : 0, &image);
+    if (!problem.empty()) {
+      skipped_->add(sample.path.string(), problem);
+      continue;
     }
+    resize_pad_into(image, size, pixels + loaded * image_bytes);
+    labels[loaded++] = sample.label;
+    batch.positions.push_back(i);
   }
   if (loaded < end - begin) {
     batch.images = batch.images.narrow(0, 0, loaded);

@@ -63,8 +63,10 @@ class BatchLoader {
   std::int64_t batches_per_epoch() const;
   const LoaderOptions& options() const { return options_; }
 
-  // Begins an epoch: fixes its sample order and starts the workers.
-  void start_epoch(int epoch);
+  // Begins an epoch: fixes its sample order and starts the workers. A
+  // resumed run starts at `first_batch`: the batches before it are not
+  // loaded, and the ones after are exactly those of an uninterrupted epoch.
+  void start_epoch(int epoch, std::int64_t first_batch = 0);
 
   // The next batch of the epoch, in order; std::nullopt at its end. Blocks
   // while workers catch up. A batch whose files all failed is passed over.

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/error.h"
@@ -92,8 +93,15 @@ IdxImages read_idx_images(const fs::path& path) {
   images.count = static_cast<int>(count);
   images.rows = static_cast<int>(rows);
   images.cols = static_cast<int>(cols);
-  images.pixels.resize(static_cast<std::size_t>(count) * rows * cols);
-  file.read(images.pixels.data(), images.pixels.size());
+  // The buffer grows as the data arrives: a 16-byte header claiming 10^7
+  // 4096x4096 images must fail as truncated, not allocate (and zero) terabytes.
+  const std::size_t total = static_cast<std::size_t>(count) * rows * cols;
+  constexpr std::size_t kChunk = std::size_t{16} << 20;
+  while (images.pixels.size() < total) {
+    const std::size_t done = images.pixels.size();
+    images.pixels.resize(done + std::min(kChunk, total - done));
+    file.read(images.pixels.data() + done, images.pixels.size() - done);
+  }
   return images;
 }
 

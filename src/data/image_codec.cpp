@@ -7,8 +7,11 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <new>
 
 #include "core/error.h"
+#include "data/file_read.h"
+#include "data/image_limits.h"
 
 namespace trainbench::data {
 namespace {
@@ -45,28 +48,70 @@ tjscalingfactor choose_scale(int width, int height, int min_long_side) {
 }
 
 // Refuses images whose decoded size would be absurd before any memory is
-// allocated for them (a 100-byte file can claim 60000x60000 pixels). The limit
-// is PIL's decompression-bomb error threshold.
-constexpr std::uint64_t kMaxImagePixels = 178956970;
-
+// allocated for them (a 100-byte file can claim 60000x60000 pixels).
 // Returns why an image of this size is refused, or an empty string.
 std::string image_size_problem(std::uint64_t width, std::uint64_t height) {
   if (width == 0 || height == 0) return "image has zero width or height";
-  if (width * height > kMaxImagePixels) {
-    return "image claims " + std::to_string(width) + "x" + std::to_string(height) +
-           " pixels, more than the limit of " + std::to_string(kMaxImagePixels);
+  const std::uint64_t limit = max_image_pixels();
+  if (width * height > limit) {
+    return "image claims " + std::to_string(width) + "x" + std::to_string(height) + " pixels, more than the limit of " +
+           std::to_string(limit) + " (a decompression bomb?); if the file is trusted, raise the limit with "
+           "--max-image-pixels";
   }
   return {};
 }
 
+// Where a JPEG's data ends, read from its structure: the marker segments
+// before the first scan are walked by their lengths (so an EXIF thumbnail's
+// own end marker is not taken for the image's), and inside scan data a 0xFF
+// byte is always followed by 0x00 or a restart marker, so 0xFF 0xD9 after the
+// first scan header is the end of the image.
+enum class JpegEnd {
+  kComplete,      // the end-of-image marker is there
+  kNoEndMarker,   // cut off in the image data
+  kEndsInHeader,  // cut off before the image data starts
+};
+
+JpegEnd jpeg_end(const std::uint8_t* bytes, std::size_t size) {
+  std::size_t i = 2;  // after SOI
+  for (;;) {
+    if (i + 1 >= size) return JpegEnd::kEndsInHeader;
+    if (bytes[i] != 0xFF) break;  // not a marker where one should be: let the decoder judge the rest
+    const std::uint8_t marker = bytes[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xD9) return JpegEnd::kComplete;
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {  // markers without a length
+      i += 2;
+      continue;
+    }
+    if (i + 3 >= size) return JpegEnd::kEndsInHeader;
+    i += 2 + ((static_cast<std::size_t>(bytes[i + 2]) << 8) | bytes[i + 3]);
+    if (i > size) return JpegEnd::kEndsInHeader;
+    if (marker == 0xDA) break;  // start of scan: the entropy-coded data follows its header
+  }
+  for (; i + 1 < size; ++i) {
+    if (bytes[i] == 0xFF && bytes[i + 1] == 0xD9) return JpegEnd::kComplete;
+  }
+  return JpegEnd::kNoEndMarker;
+}
+
 Image decode_jpeg(const std::uint8_t* bytes, std::size_t size, int min_long_side) {
+  const JpegEnd end = jpeg_end(bytes, size);
   TurboHandle tj(false);
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(tj.handle, bytes, static_cast<unsigned long>(size), &width, &height, &subsampling,
-                          &colorspace) != 0) {
-    throw DataError(std::string("not a readable JPEG: ") + tjGetErrorStr2(tj.handle));
-  }
+  const int header = tjDecompressHeader3(tj.handle, bytes, static_cast<unsigned long>(size), &width, &height,
+                                         &subsampling, &colorspace);
+  // Cut off in its header, a JPEG may still "read" (as 0x0 pixels): say what happened.
+  if (end == JpegEnd::kEndsInHeader) throw DataError("JPEG file is truncated (it ends inside its header)");
+  if (header != 0) throw DataError(std::string("not a readable JPEG: ") + tjGetErrorStr2(tj.handle));
   if (std::string problem = image_size_problem(width, height); !problem.empty()) throw DataError(problem);
+  // PIL refuses a JPEG whose data ends before the decoder is done ("image file
+  // is truncated") unless told to LOAD_TRUNCATED_IMAGES; a half image padded
+  // with grey is not a training sample. Checked before any pixel memory.
+  if (end != JpegEnd::kComplete) throw DataError("JPEG file is truncated (no end-of-image marker)");
   const tjscalingfactor scale = choose_scale(width, height, min_long_side);
   const int out_w = TJSCALED(width, scale);
   const int out_h = TJSCALED(height, scale);
@@ -75,10 +120,16 @@ Image decode_jpeg(const std::uint8_t* bytes, std::size_t size, int min_long_side
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   const int pixel_format = cmyk ? TJPF_CMYK : TJPF_RGB;
   std::vector<std::uint8_t> buffer(static_cast<std::size_t>(out_w) * out_h * tjPixelSize[pixel_format]);
-  // TJFLAG_STOPONWARNING: a truncated file is an error, not a grey half image.
+  // TJFLAG_LIMITSCANS: a progressive JPEG with thousands of tiny scans costs
+  // minutes of CPU from a few kilobytes (libjpeg-turbo's own guard, 500 scans).
   if (tjDecompress2(tj.handle, bytes, static_cast<unsigned long>(size), buffer.data(), out_w, 0, out_h, pixel_format,
-                    TJFLAG_STOPONWARNING) != 0) {
-    throw DataError(std::string("corrupt JPEG: ") + tjGetErrorStr2(tj.handle));
+                    TJFLAG_LIMITSCANS) != 0) {
+    const std::string message = tjGetErrorStr2(tj.handle);
+    // Like PIL, which ignores libjpeg's warnings ("Corrupt JPEG data: 3
+    // extraneous bytes before marker 0xd9"): the picture is there. Running out
+    // of data is the exception: that is a truncated file.
+    if (tjGetErrorCode(tj.handle) == TJERR_FATAL) throw DataError("corrupt JPEG: " + message);
+    if (message.find("Premature end") != std::string::npos) throw DataError("JPEG file is truncated (" + message + ")");
   }
   Image image(out_w, out_h);
   if (!cmyk) {
@@ -123,8 +174,11 @@ void png_read_from_memory(png_structp png, png_bytep out, png_size_t length) {
 // Runs the libpng read sequence. setjmp lives here, and every C++ object that
 // must survive a longjmp lives in the caller and is reached through pointers,
 // so no destructor is skipped and no local is left indeterminate.
-bool read_png_guarded(png_structp png, png_infop info, Image* image, std::vector<png_bytep>* rows) {
-  if (setjmp(png_jmpbuf(png))) return false;
+// *pixels_read turns true once every row is in: like PIL, a problem in the
+// chunks after the image data (a missing IEND, a bad text chunk) then loses
+// nothing and is not a reason to refuse the file.
+bool read_png_guarded(png_structp png, png_infop info, Image* image, std::vector<png_bytep>* rows, bool* pixels_read) {
+  if (setjmp(png_jmpbuf(png))) return *pixels_read;
   png_read_info(png, info);
   const png_uint_32 width = png_get_image_width(png, info);
   const png_uint_32 height = png_get_image_height(png, info);
@@ -155,6 +209,7 @@ bool read_png_guarded(png_structp png, png_infop info, Image* image, std::vector
   rows->resize(height);
   for (png_uint_32 y = 0; y < height; ++y) (*rows)[y] = image->pixel(0, static_cast<int>(y));
   png_read_image(png, rows->data());
+  *pixels_read = true;
   png_read_end(png, nullptr);
   return true;
 }
@@ -166,9 +221,18 @@ Image decode_png(const std::uint8_t* bytes, std::size_t size) {
   png_infop info = png_create_info_struct(png);
   PngMemoryReader reader{bytes, size, 0};
   png_set_read_fn(png, &reader, png_read_from_memory);
+  // Our pixel limit is the one that decides, with a message naming its flag:
+  // libpng's own width and height limits (a million each by default) are
+  // lifted to the format's maximum. Its limit on the memory one ancillary
+  // chunk may take (a compressed text or ICC chunk can inflate to gigabytes)
+  // is set explicitly, so it does not depend on how libpng was built.
+  png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+  png_set_chunk_malloc_max(png, 8000000);
+  png_set_chunk_cache_max(png, 1000);
   Image image;
   std::vector<png_bytep> rows;
-  const bool ok = info != nullptr && read_png_guarded(png, info, &image, &rows);
+  bool pixels_read = false;
+  const bool ok = info != nullptr && read_png_guarded(png, info, &image, &rows, &pixels_read);
   png_destroy_read_struct(&png, &info, nullptr);
   if (!ok) throw DataError(std::string("unreadable PNG: ") + error_state.message);
   return image;
@@ -207,6 +271,32 @@ std::vector<std::uint8_t> encode_png_rows(const std::uint8_t* pixels, int width,
   return std::move(writer.bytes);
 }
 
+// Says what a file misnamed .jpg/.png really is, for the formats met most
+// often (PIL opens GIF, BMP, WebP and TIFF whatever their name; we decode only
+// JPEG and PNG); "" when it is none of them.
+std::string other_format_reason(const std::uint8_t* bytes, std::size_t size) {
+  const auto at = [&](std::size_t offset, const char* signature, std::size_t n) {
+    return size >= offset + n && std::memcmp(bytes + offset, signature, n) == 0;
+  };
+  const char* format = nullptr;
+  if (at(0, "GIF87a", 6) || at(0, "GIF89a", 6)) format = "GIF";
+  if (at(0, "BM", 2) && size >= 18 && at(15, "\0\0\0", 3)) {
+    const int header = bytes[14];  // the DIB header's size: one of a few known values
+    for (int known : {12, 40, 52, 56, 64, 108, 124}) {
+      if (header == known) format = "BMP";
+    }
+  }
+  if (at(0, "RIFF", 4) && at(8, "WEBP", 4)) format = "WebP";
+  if (at(0, "II*\0", 4) || at(0, "MM\0*", 4)) format = "TIFF";
+  if (at(4, "ftypheic", 8) || at(4, "ftypheix", 8) || at(4, "ftypmif1", 8)) format = "HEIC";
+  if (at(4, "ftypavif", 8)) format = "AVIF";
+  if (format) return std::string("a ") + format + " image, not JPEG or PNG (convert it, e.g. to PNG)";
+  if (at(0, "<!DOCTYPE html", 14) || at(0, "<!doctype html", 14) || at(0, "<html", 5)) {
+    return "an HTML page, not an image (a download that saved an error page?)";
+  }
+  return {};
+}
+
 }  // namespace
 
 ImageFormat sniff_image_format(const std::uint8_t* bytes, std::size_t size) {
@@ -226,24 +316,38 @@ Image decode_image(const std::uint8_t* bytes, std::size_t size, int min_long_sid
     case ImageFormat::kUnknown:
       break;
   }
-  throw DataError("not a JPEG or PNG file");
+  const std::string other = other_format_reason(bytes, size);
+  if (!other.empty()) throw DataError(other);
+  throw DataError("not a JPEG or PNG file (the first bytes are neither signature)");
 }
 
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError("cannot open " + path.string() + ": " + std::strerror(errno));
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DataError("cannot read " + path.string());
+  std::vector<std::uint8_t> bytes;
+  const std::string problem = read_whole_file(path, &bytes);
+  if (!problem.empty()) throw DataError(path.string() + ": " + problem);
   return bytes;
 }
 
-Image read_image_file(const std::filesystem::path& path, int min_long_side) {
-  const std::vector<std::uint8_t> bytes = read_file_bytes(path);
+std::string read_image_problem(const std::filesystem::path& path, int min_long_side, Image* image) {
+  std::vector<std::uint8_t> bytes;
+  if (std::string problem = read_whole_file(path, &bytes, max_image_file_bytes()); !problem.empty()) return problem;
   try {
-    return decode_image(bytes.data(), bytes.size(), min_long_side);
+    *image = decode_image(bytes.data(), bytes.size(), min_long_side);
   } catch (const DataError& e) {
-    throw DataError(path.string() + ": " + e.what());
+    return e.what();
+  } catch (const std::bad_alloc&) {
+    // Within the pixel limit but more than this machine can hold now: this
+    // file is unusable here, the rest of the data set may well be fine.
+    return "not enough memory to decode this image";
   }
+  return {};
+}
+
+Image read_image_file(const std::filesystem::path& path, int min_long_side) {
+  Image image;
+  const std::string problem = read_image_problem(path, min_long_side, &image);
+  if (!problem.empty()) throw DataError(path.string() + ": " + problem);
+  return image;
 }
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality) {

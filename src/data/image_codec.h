@@ -17,15 +17,25 @@ enum class ImageFormat { kUnknown, kJpeg, kPng };
 ImageFormat sniff_image_format(const std::uint8_t* bytes, std::size_t size);
 
 // Decodes an in-memory JPEG or PNG. With min_long_side > 0, a JPEG may be decoded
-// at a reduced DCT scale (1/2, 3/8, 1/4, ...) as long as
-// least min_side, which is much cheaper when the target is small.
-// Throws DataError with a readable reason when the bytes are not a usable image.
+// at a reduced DCT scale (1/2, 3/8, 1/4, ...) as long as its longer side stays at
+// least min_long_side, which is much cheaper when the target is small.
+// Throws DataError with a readable reason when the bytes are not a usable image:
+// a header claiming more pixels than max_image_pixels() (image_limits.h) is
+// refused before any pixel memory is allocated; a truncated file is refused, as
+// PIL does by default; libjpeg's warnings about corrupt data are not (nor by PIL).
 Image decode_image(const std::uint8_t* bytes, std::size_t size, int min_long_side = 0);
 
-// Reads and decodes a file; errors name the file.
+// Reads and decodes a file; errors name the file. Files bigger than any image
+// within the pixel limit (image_limits.h) are refused before they are read.
 Image read_image_file(const std::filesystem::path& path, int min_long_side = 0);
 
-// Reads a whole file into memory; throws DataError naming the file and the reason.
+// The same, returning why the file is not a usable image ("" when *image
+// holds it), without the path: "broken symbolic link (...)", "JPEG file is
+// truncated (...)", "image claims 60000x60000 pixels, ...".
+std::string read_image_problem(const std::filesystem::path& path, int min_long_side, Image* image);
+
+// Reads a whole file into memory; throws DataError naming the file and the
+// reason (see file_read.h).
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
 
 std::vector<std::uint8_t> encode_jpeg(const Image& image, int quality);

@@ -1,8 +1,13 @@
 #include "data/image_folder.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
 #include <system_error>
+#include <utility>
 
 #include "core/error.h"
 #include "core/random.h"
@@ -11,38 +16,82 @@ namespace trainbench::data {
 namespace fs = std::filesystem;
 namespace {
 
+constexpr const char* kHidden = "hidden (the name starts with '.')";
+
 bool is_hidden(const fs::path& path) {
   const std::string name = path.filename().string();
   return !name.empty() && name[0] == '.';
 }
 
-std::vector<fs::path> sorted_entries(const fs::path& folder) {
+// A folder's entries, sorted, or why it cannot be listed.
+struct Listing {
   std::vector<fs::path> entries;
+  std::string error;
+};
+
+Listing list_folder(const fs::path& folder) {
+  Listing listing;
   std::error_code error;
-  // skip_permission_denied: an unreadable sub-folder is not a reason to stop.
-  for (fs::directory_iterator it(folder, fs::directory_options::skip_permission_denied, error), end;
-       !error && it != end; it.increment(error)) {
-    if (!is_hidden(it->path())) entries.push_back(it->path());
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    listing.entries.push_back(it->path());
   }
-  if (error) throw DataError("cannot list " + folder.string() + ": " + error.message());
-  std::sort(entries.begin(), entries.end());
-  return entries;
+  if (error) {
+    listing.error = error.message();
+    if (!listing.error.empty()) listing.error[0] = static_cast<char>(std::tolower(listing.error[0]));
+  }
+  std::sort(listing.entries.begin(), listing.entries.end());
+  return listing;
 }
 
+// Follows links; false (never an exception) for a broken or looping link.
 bool is_folder_no_throw(const fs::path& path) {
   std::error_code error;
   return fs::is_directory(path, error);
 }
 
+// A folder's identity whatever the path (or link) that reaches it.
+using FolderId = std::pair<dev_t, ino_t>;
+
+std::optional<FolderId> folder_id(const fs::path& folder) {
+  struct stat status {};
+  if (::stat(folder.c_str(), &status) != 0) return std::nullopt;
+  return FolderId{status.st_dev, status.st_ino};
+}
+
 // Every image-named file under a class folder (recursively, like ImageFolder).
-void collect_images(const fs::path& folder, int label, std::vector<Sample>* samples) {
-  for (const fs::path& entry : sorted_entries(folder)) {
-    if (is_folder_no_throw(entry)) {
-      collect_images(entry, label, samples);
+// `ancestors` holds the folders from the root down to this one: a link back
+// to one of them would make the scan endless, so it is not followed.
+void collect_images(const fs::path& folder, int label, std::vector<FolderId>* ancestors, ImageFolder* out) {
+  const Listing listing = list_folder(folder);
+  if (!listing.error.empty()) {
+    out->ignored.push_back({folder, "folder cannot be listed (" + listing.error + "); its files are not used"});
+    return;
+  }
+  for (const fs::path& entry : listing.entries) {
+    if (is_hidden(entry)) {
+      out->ignored.push_back({entry, kHidden});
+    } else if (is_folder_no_throw(entry)) {
+      const std::optional<FolderId> id = folder_id(entry);
+      if (id && std::find(ancestors->begin(), ancestors->end(), *id) != ancestors->end()) {
+        out->ignored.push_back({entry, "symbolic link to a folder that contains it (a loop); not followed"});
+        continue;
+      }
+      if (id) ancestors->push_back(*id);
+      collect_images(entry, label, ancestors, out);
+      if (id) ancestors->pop_back();
     } else if (has_image_extension(entry)) {
-      samples->push_back({entry, label});
+      out->samples.push_back({entry, label});
+    } else {
+      out->ignored.push_back({entry, "not an image file name (.jpg, .jpeg or .png)"});
     }
   }
+}
+
+// The root's listing, which unlike a sub-folder's must succeed.
+std::vector<fs::path> root_entries(const fs::path& root) {
+  Listing listing = list_folder(root);
+  if (!listing.error.empty()) throw DataError("cannot list data folder " + root.string() + ": " + listing.error);
+  return std::move(listing.entries);
 }
 
 void check_root(const fs::path& root) {
@@ -64,8 +113,8 @@ bool has_image_extension(const fs::path& path) {
 ImageFolder scan_image_folder(const fs::path& root) {
   check_root(root);
   std::vector<std::string> classes;
-  for (const fs::path& entry : sorted_entries(root)) {
-    if (is_folder_no_throw(entry)) classes.push_back(entry.filename().string());
+  for (const fs::path& entry : root_entries(root)) {
+    if (!is_hidden(entry) && is_folder_no_throw(entry)) classes.push_back(entry.filename().string());
   }
   if (classes.empty()) {
     throw DataError("data folder " + root.string() +
@@ -82,19 +131,38 @@ ImageFolder scan_image_folder(const fs::path& root) {
 
 ImageFolder scan_image_folder_with_classes(const fs::path& root, const std::vector<std::string>& classes) {
   check_root(root);
-  ImageFolder folder{root, classes, {}};
-  for (const fs::path& entry : sorted_entries(root)) {
-    if (!is_folder_no_throw(entry)) continue;
+  ImageFolder folder{root, classes, {}, {}};
+  std::vector<FolderId> ancestors;
+  if (const std::optional<FolderId> id = folder_id(root)) ancestors.push_back(*id);
+  if (ancestors.empty()) throw DataError("cannot read data folder " + root.string());
+  for (const fs::path& entry : root_entries(root)) {
+    if (is_hidden(entry)) {
+      folder.ignored.push_back({entry, kHidden});
+      continue;
+    }
+    if (!is_folder_no_throw(entry)) {
+      folder.ignored.push_back({entry, "not inside a class folder"});
+      continue;
+    }
     const std::string name = entry.filename().string();
     const auto it = std::find(classes.begin(), classes.end(), name);
     if (it == classes.end()) {
       throw DataError("folder '" + name + "' in " + root.string() + " is not one of the " +
                       std::to_string(classes.size()) + " classes this model knows");
     }
-    collect_images(entry, static_cast<int>(it - classes.begin()), &folder.samples);
+    const std::optional<FolderId> id = folder_id(entry);
+    if (id && *id == ancestors.front()) {
+      folder.ignored.push_back({entry, "symbolic link to the data folder itself (a loop); not followed"});
+      continue;
+    }
+    if (id) ancestors.push_back(*id);
+    collect_images(entry, static_cast<int>(it - classes.begin()), &ancestors, &folder);
+    if (id) ancestors.pop_back();
   }
   std::stable_sort(folder.samples.begin(), folder.samples.end(),
                    [](const Sample& a, const Sample& b) { return a.label < b.label; });
+  std::sort(folder.ignored.begin(), folder.ignored.end(),
+            [](const IgnoredEntry& a, const IgnoredEntry& b) { return a.path < b.path; });
   if (folder.samples.empty()) {
     throw DataError("data folder " + root.string() + " holds no images (.jpg, .jpeg or .png) in its class folders");
   }

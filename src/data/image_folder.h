@@ -13,10 +13,19 @@ struct Sample {
   int label = 0;
 };
 
+// A file or folder the scan passes over on purpose, and why: a hidden file, a
+// name that is not an image's, a file outside the class folders. Not an
+// error (`data verify` lists them apart from the bad files).
+struct IgnoredEntry {
+  std::filesystem::path path;
+  std::string reason;
+};
+
 struct ImageFolder {
   std::filesystem::path root;
-  std::vector<std::string> classes;  // sorted; label i is classes[i]
-  std::vector<Sample> samples;       // sorted by class, then by file name
+  std::vector<std::string> classes;   // sorted; label i is classes[i]
+  std::vector<Sample> samples;        // sorted by class, then by file name
+  std::vector<IgnoredEntry> ignored;  // sorted by path
 };
 
 // True for the file names we try to decode (.jpg/.jpeg/.png, any case).
@@ -25,6 +34,11 @@ bool has_image_extension(const std::filesystem::path& path);
 
 // Scans root. Throws DataError before any training starts when root is
 // missing, has no class folders, has no images, or has only one class.
+// Every image-named entry below a class folder becomes a sample, whether or
+// not it can be read (a broken link, a file without permission): the loader
+// reports those with their reason. A symbolic link back to a folder being
+// scanned is not followed, and a sub-folder that cannot be listed is ignored
+// with its reason, so the scan neither loops nor stops on them.
 ImageFolder scan_image_folder(const std::filesystem::path& root);
 
 // Scans root keeping the class list given (e.g. a trained model's). Folders

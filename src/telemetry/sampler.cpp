@@ -56,8 +56,8 @@ void Sampler::set_phase(const std::string& phase) {
   phase_ = phase;
 }
 
-void Sampler::write_to(const std::filesystem::path& jsonl) {
-  std::FILE* file = std::fopen(jsonl.c_str(), "w");
+void Sampler::write_to(const std::filesystem::path& jsonl, bool append) {
+  std::FILE* file = std::fopen(jsonl.c_str(), append ? "a" : "w");
   if (!file) throw RunError("cannot write " + jsonl.string());
   std::lock_guard<std::mutex> lock(mutex_);
   for (const TelemetrySample& sample : samples_) std::fprintf(file, "%s\n", to_json(sample).dump().c_str());

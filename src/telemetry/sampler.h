@@ -46,10 +46,10 @@ class Sampler {
 
   // Samples from now on carry this phase.
   void set_phase(const std::string& phase);
-  // Appends every sample so far, and each later one as it is taken, to this
-  // file (one JSON object per line, flushed each time). Throws RunError when
-  // the file cannot be opened.
-  void write_to(const std::filesystem::path& jsonl);
+  // Writes every sample so far, and each later one as it is taken, to this
+  // file (one JSON object per line, flushed each time), replacing it or, for
+  // a resumed run, appending to it. Throws RunError when it cannot be opened.
+  void write_to(const std::filesystem::path& jsonl, bool append = false);
 
   std::vector<TelemetrySample> samples() const;
   // The newest sample, for a progress bar; nullopt before the first.

@@ -13,6 +13,17 @@ void RunningMetrics::add_batch(const torch::Tensor& logits, const torch::Tensor&
   add(correct, labels.size(0), batch_loss);
 }
 
+RunningMetrics RunningMetrics::restored(std::int64_t correct, std::int64_t samples, std::int64_t batches,
+                                        double loss_sum, double last_loss) {
+  RunningMetrics metrics;
+  metrics.correct_ = correct;
+  metrics.samples_ = samples;
+  metrics.batches_ = batches;
+  metrics.loss_sum_ = loss_sum;
+  metrics.last_loss_ = last_loss;
+  return metrics;
+}
+
 void RunningMetrics::add(std::int64_t correct, std::int64_t count, double batch_loss) {
   correct_ += correct;
   samples_ += count;

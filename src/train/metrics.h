@@ -15,12 +15,17 @@ class RunningMetrics {
   // logits [n, classes], labels [n]; batch_loss is the batch's mean loss.
   void add_batch(const torch::Tensor& logits, const torch::Tensor& labels, double batch_loss);
   void add(std::int64_t correct, std::int64_t count, double batch_loss);
+  // Figures as a checkpoint recorded them, to continue a pass where it stopped.
+  static RunningMetrics restored(std::int64_t correct, std::int64_t samples, std::int64_t batches, double loss_sum,
+                                 double last_loss);
 
   double accuracy() const { return samples_ > 0 ? static_cast<double>(correct_) / static_cast<double>(samples_) : 0.0; }
   double mean_loss() const { return batches_ > 0 ? loss_sum_ / static_cast<double>(batches_) : 0.0; }
   double last_loss() const { return last_loss_; }
   std::int64_t samples() const { return samples_; }
   std::int64_t batches() const { return batches_; }
+  std::int64_t correct() const { return correct_; }
+  double loss_sum() const { return loss_sum_; }
 
  private:
   std::int64_t correct_ = 0;

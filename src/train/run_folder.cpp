@@ -16,7 +16,7 @@ RunFolder RunFolder::create(const fs::path& path, bool overwrite) {
     // Stale results of an earlier run must not mix with this one.
     for (const char* name : {RunFiles::kMetrics, RunFiles::kSummary, RunFiles::kMetadata, RunFiles::kBestWeights,
                              RunFiles::kBestCard, RunFiles::kLastWeights, RunFiles::kLastCard,
-                             RunFiles::kLastOptimizer}) {
+                             RunFiles::kCheckpoint, RunFiles::kTelemetry, RunFiles::kProvenance}) {
       fs::remove(path / name, error);
     }
   }
@@ -40,7 +40,9 @@ RunFolder RunFolder::open(const fs::path& path) {
 }
 
 void RunFolder::write_json(const char* name, const nlohmann::ordered_json& value) const {
-  core::write_file_atomically(file(name), value.dump(2) + "\n");
+  // File names that are not UTF-8 (a skipped file's path) are written with
+  // U+FFFD in place of the bad bytes rather than failing the whole file.
+  core::write_file_atomically(file(name), value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 nlohmann::json RunFolder::read_json(const char* name) const {
@@ -64,6 +66,29 @@ std::vector<std::string> RunFolder::read_classes() const {
   } catch (const nlohmann::json::exception& e) {
     throw RunError(file(RunFiles::kClasses).string() + " has no class list: " + e.what());
   }
+}
+
+RunFolder RunFolder::resume(const fs::path& path, std::uint64_t metrics_bytes) {
+  const fs::path metrics = path / RunFiles::kMetrics;
+  std::error_code error;
+  const std::uint64_t size = fs::exists(metrics, error) ? fs::file_size(metrics, error) : 0;
+  if (error || size < metrics_bytes) {
+    throw RunError(metrics.string() + " is shorter than the checkpoint says it was (" + std::to_string(size) + " < " +
+                   std::to_string(metrics_bytes) + " bytes): the run folder was changed since");
+  }
+  fs::resize_file(metrics, metrics_bytes, error);
+  if (error) throw RunError("cannot cut " + metrics.string() + " back to the checkpoint: " + error.message());
+  RunFolder folder(path);
+  folder.metrics_.open(metrics, std::ios::app);
+  if (!folder.metrics_) throw RunError("cannot write " + metrics.string());
+  return folder;
+}
+
+std::uint64_t RunFolder::metrics_bytes() {
+  metrics_.flush();
+  std::error_code error;
+  const std::uint64_t size = fs::file_size(path_ / RunFiles::kMetrics, error);
+  return error ? 0 : size;
 }
 
 std::vector<nlohmann::json> read_metrics_log(const std::filesystem::path& file) {

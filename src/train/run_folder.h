@@ -4,6 +4,7 @@
 // or a crash never sees half a file.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -27,7 +28,8 @@ struct RunFiles {
   static constexpr const char* kBestCard = "best_model.json";
   static constexpr const char* kLastWeights = "last_model.safetensors";
   static constexpr const char* kLastCard = "last_model.json";
-  static constexpr const char* kLastOptimizer = "last_optimizer.pt";
+  // Everything `train --resume` continues from (train/checkpoint.h).
+  static constexpr const char* kCheckpoint = "checkpoint.safetensors";
 };
 
 // The records of a metrics.jsonl, in order; empty when the file is missing.
@@ -41,6 +43,10 @@ class RunFolder {
   static RunFolder create(const std::filesystem::path& path, bool overwrite);
   // A finished (or interrupted) run, for eval and predict.
   static RunFolder open(const std::filesystem::path& path);
+  // A run to continue: metrics.jsonl is cut back to `metrics_bytes` (what it
+  // held at the checkpoint; lines written after it are about steps that will
+  // be taken again) and then appended to.
+  static RunFolder resume(const std::filesystem::path& path, std::uint64_t metrics_bytes);
 
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path file(const char* name) const { return path_ / name; }
@@ -53,6 +59,8 @@ class RunFolder {
 
   // Appends one line to metrics.jsonl and flushes it.
   void append_metrics(const nlohmann::ordered_json& record);
+  // Bytes written to metrics.jsonl so far (what a checkpoint records).
+  std::uint64_t metrics_bytes();
 
  private:
   explicit RunFolder(std::filesystem::path path) : path_(std::move(path)) {}

@@ -41,6 +41,7 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"data_wait_fraction", s.data_wait_fraction},
           {"wall_seconds", s.wall_seconds},
           {"interrupted", s.interrupted},
+          {"stopped", s.stopped},
           {"telemetry", s.telemetry}};
 }
 
@@ -103,7 +104,7 @@ std::string format_summary_text(const RunSummary& s) {
                 "  train loss %.4f  accuracy %.4f\n"
                 "  val   loss %.4f  accuracy %.4f  (best loss %.4f at epoch %d)\n"
                 "  %.1f train images/s (first epoch %.1f), data wait %.1f%%, wall %.1f s\n",
-                s.interrupted ? "INTERRUPTED: " : "", s.model.c_str(), s.device.c_str(), s.device_name.c_str(),
+                s.interrupted ? "INTERRUPTED: " : !s.stopped.empty() ? "STOPPED: " : "", s.model.c_str(), s.device.c_str(), s.device_name.c_str(),
                 s.threads, s.workers, s.amp.c_str(), s.channels_last ? "channels-last" : "contiguous", static_cast<long long>(s.steps), s.epochs,
                 static_cast<long long>(s.train_images), static_cast<long long>(s.val_images),
                 static_cast<long long>(s.skipped_files), s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,

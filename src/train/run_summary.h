@@ -44,6 +44,7 @@ struct RunSummary {
   double data_wait_fraction = 0.0;    // share of training-pass time spent waiting for a batch
   double wall_seconds = 0.0;
   bool interrupted = false;
+  std::string stopped;  // why the run stopped early other than by a signal ("non-finite loss at step 812"); "" if not
   // Telemetry averaged per phase ({"train": {...}, "eval": {...}}; see
   // telemetry/phase_summary.h); null when the run was not sampled.
   nlohmann::ordered_json telemetry;

@@ -28,7 +28,8 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
           {"pretrained_strict", c.pretrained_strict},
           {"output", c.output.string()},
           {"max_steps", c.max_steps},
-          {"telemetry_interval", c.telemetry_interval}};
+          {"telemetry_interval", c.telemetry_interval},
+          {"checkpoint_every", c.checkpoint_every}};
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& json) {
@@ -61,6 +62,7 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
     c.pretrained_strict = json.value("pretrained_strict", true);
     c.max_steps = json.at("max_steps").get<std::int64_t>();
     c.telemetry_interval = json.value("telemetry_interval", 0.0);
+    c.checkpoint_every = json.value("checkpoint_every", std::int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());
   }

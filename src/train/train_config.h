@@ -34,6 +34,7 @@ struct TrainConfig {
   bool pretrained_strict = true;         // mismatches other than the head are errors, not warnings
   std::filesystem::path output;
   std::int64_t max_steps = 0;  // 0: epochs * batches
+  std::int64_t checkpoint_every = 1000;  // steps between checkpoints within an epoch; 0: at epoch ends only
   bool progress = true;
   double telemetry_interval = 0.5;  // seconds between telemetry samples; 0: no telemetry
   bool overwrite = false;

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 
+#include "bench/out_of_memory.h"
 #include "bench/provenance.h"
+#include "core/atomic_file.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -17,6 +19,7 @@
 #include "models/registry.h"
 #include "telemetry/phase_summary.h"
 #include "telemetry/sampler.h"
+#include "telemetry/telemetry_log.h"
 #include "train/checkpoint.h"
 #include "train/device_batch.h"
 #include "train/evaluation.h"
@@ -24,12 +27,15 @@
 #include "train/grad_scaler.h"
 #include "train/model_weights.h"
 #include "train/one_cycle.h"
+#include "train/resume_state.h"
 #include "train/run_folder.h"
+#include "weights/state_dict.h"
 #include "train/train_step.h"
 
 namespace trainbench::train {
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -84,40 +90,57 @@ std::string gpu_utilization_text(const telemetry::Sampler* sampler, const torch:
   return text;
 }
 
-// What one training pass measured.
+// What one training pass measured (a resumed pass includes its part before the stop).
 struct PassTiming {
   double seconds = 0.0;
   double data_wait_seconds = 0.0;
   std::int64_t images = 0;
 };
 
+// Why a run ended before its last epoch.
+enum class Stop { kNone, kInterrupted, kNonFiniteLoss };
+
 class Trainer {
  public:
-  Trainer(const TrainConfig& config, ProgressBoard& board) : config_(config), board_(board) {}
+  Trainer(const TrainConfig& config, ProgressBoard& board, bool resume)
+      : config_(config), board_(board), resuming_(resume) {}
   RunSummary run();
 
  private:
   // Checks settings, scans the data, builds model, optimiser, loaders and
-  // schedule, and only then creates the run folder: bad input leaves nothing behind.
+  // schedule, and only then creates the run folder: bad input leaves nothing
+  // behind. When resuming, opens the run folder and restores the checkpoint.
   void prepare();
   // Device, precision and layout from the config, which then records them resolved.
   void resolve_execution();
   void build_loaders(const DataSplit& data);
-  PassTiming train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics);
+  // The epoch's training pass from step `first_step` (0, or where a resumed run stopped).
+  void train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step, std::int64_t first_batch);
   EvalResult eval_pass(int epoch);
-  void finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval);
-  void save_last_state();  // last weights, their card and the optimizer state
+  void finish_epoch(int epoch, const EvalResult& eval);
+  void save_last_state();  // last weights and their card
+  // Writes weights and their card; a failure is said and the run goes on.
+  void save_weights(const char* name);
+  // Writes checkpoint.safetensors for continuing at (epoch, epoch_steps,
+  // next_batch). A failure (a full disk) is said and the run goes on: the
+  // previous checkpoint is still whole.
+  void save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t next_batch);
+  void restore_checkpoint();
   weights::ModelCard model_card() const;
-  // Forward, loss, backward and the optimizer step (through the gradient
-  // scaler in fp16); returns the logits and the loss.
-  std::pair<torch::Tensor, torch::Tensor> train_step(const DeviceBatch& batch);
   // Starts sampling at the run's start (when asked for), so set-up is seen too.
   void start_telemetry();
   void set_phase(const std::string& phase);
-  double run_seconds() const { return seconds_since(start_); }
+  // Seconds of training so far, across a stop and resume.
+  double run_seconds() const { return clock_offset_ + seconds_since(start_); }
+  // Accounts a finished pass in the run's totals and the summary.
+  void account_pass(int epoch);
+  // The model's buffers (batch-norm statistics) before a step, and back.
+  void snapshot_buffers();
+  void restore_buffers();
 
   TrainConfig config_;
   ProgressBoard& board_;
+  const bool resuming_;
   Execution execution_;
   data::BatchAugment augment_;  // on the device, for training batches (kNone when the loader workers do it)
   std::vector<std::string> classes_;
@@ -133,12 +156,24 @@ class Trainer {
   std::int64_t total_steps_ = 0;
   RunSummary summary_;
   Clock::time_point start_ = Clock::now();  // the time axis of metrics.jsonl and telemetry.jsonl
+  double clock_offset_ = 0.0;               // run_seconds at the checkpoint a resumed run started from
   std::unique_ptr<telemetry::Sampler> sampler_;  // null without telemetry
+
+  // The pass in progress and the run's totals, as a checkpoint records them.
+  RunningMetrics pass_metrics_;
+  PassTiming pass_timing_;
+  double train_seconds_ = 0.0, wait_seconds_ = 0.0;
+  std::int64_t train_images_seen_ = 0;
+  ResumeState resume_;  // what the checkpoint said (resuming only)
+  std::int64_t last_checkpoint_step_ = -1;  // -1: none written yet
+  Stop stop_ = Stop::kNone;
+  std::vector<torch::Tensor> buffer_snapshot_;  // same order as model_->buffers()
 };
 
 void Trainer::prepare() {
   if (config_.epochs < 1) throw UsageError("--epochs must be at least 1");
   if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
+  if (config_.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (epochs only) or positive");
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
   config_.threads = core::configure_threads(config_.threads);
   if (config_.workers == 0) config_.workers = core::available_cores();
@@ -151,11 +186,13 @@ void Trainer::prepare() {
   classes_ = data.classes;
   torch::manual_seed(config_.seed);
   model_ = models::create_model(config_.model, static_cast<int>(data.classes.size()));
-  if (!config_.pretrained.empty()) {
+  // A resumed run takes its weights from the checkpoint: the file it started
+  // from may be gone by now.
+  if (!config_.pretrained.empty() && !resuming_) {
     const PretrainedLoad pretrained = load_pretrained(*model_, config_.pretrained, config_.pretrained_strict);
     board_.message(pretrained.summary);
-    summary_.pretrained = config_.pretrained.string();
   }
+  summary_.pretrained = config_.pretrained.string();
   place_model(*model_, execution_);
   optimizer_ = std::make_unique<torch::optim::AdamW>(
       model_->parameters(),
@@ -171,11 +208,16 @@ void Trainer::prepare() {
   schedule_options.total_steps = total_steps_;
   schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
 
-  run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
-  run_folder_->write_json(RunFiles::kConfig, to_json(config_));
-  run_folder_->write_classes(data.classes);
-  run_folder_->write_json(RunFiles::kProvenance, bench::to_json(bench::collect_provenance(device)));
-  if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry));
+  summary_.best_val_loss = INFINITY;
+  if (resuming_) {
+    restore_checkpoint();
+  } else {
+    run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
+    run_folder_->write_json(RunFiles::kConfig, to_json(config_));
+    run_folder_->write_classes(data.classes);
+    run_folder_->write_json(RunFiles::kProvenance, bench::to_json(bench::collect_provenance(device)));
+  }
+  if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry), /*append=*/resuming_);
 
   summary_.model = config_.model;
   summary_.device = config_.device;
@@ -189,7 +231,49 @@ void Trainer::prepare() {
   summary_.batch_size = config_.batch_size;
   summary_.train_images = train_loader_->sample_count();
   summary_.val_images = val_loader_->sample_count();
-  summary_.best_val_loss = INFINITY;
+}
+
+void Trainer::restore_checkpoint() {
+  const fs::path file = fs::path(config_.output) / RunFiles::kCheckpoint;
+  const TrainingCheckpoint checkpoint = read_checkpoint(file);
+  resume_ = resume_state_from_json(checkpoint.state);
+  const weights::LoadReport report = weights::load_state_dict(*model_, checkpoint.model);
+  if (!report.clean()) {
+    throw RunError(file.string() + " does not fit the run's model: " + report.describe_problems());
+  }
+  load_optimizer_archive(*optimizer_, checkpoint.optimizer_archive, file.string());
+  {
+    // The default generator is a shared handle: a copy sets the global state.
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    generator.set_state(checkpoint.rng_state);
+  }
+  if (scaler_ && !resume_.scaler.empty()) scaler_->load_state(resume_.scaler);
+  for (const auto& [path, reason] : resume_.skipped) skipped_->add(path, reason);
+
+  step_ = resume_.step;
+  last_checkpoint_step_ = step_;
+  clock_offset_ = resume_.run_seconds;
+  train_seconds_ = resume_.train_seconds;
+  wait_seconds_ = resume_.wait_seconds;
+  train_images_seen_ = resume_.train_images_seen;
+  summary_.first_epoch_images_per_sec = resume_.first_epoch_images_per_sec;
+  summary_.train_loss = resume_.train_loss;
+  summary_.train_accuracy = resume_.train_accuracy;
+  summary_.val_loss = resume_.val_loss;
+  summary_.val_accuracy = resume_.val_accuracy;
+  summary_.best_val_loss = resume_.best_val_loss;
+  summary_.best_epoch = resume_.best_epoch;
+  run_folder_ = std::make_unique<RunFolder>(RunFolder::resume(config_.output, resume_.metrics_bytes));
+  // Telemetry after the checkpoint is of steps that will be taken again.
+  const fs::path telemetry_log = run_folder_->file(RunFiles::kTelemetry);
+  std::string kept;
+  for (const telemetry::TelemetrySample& sample : telemetry::read_telemetry_log(telemetry_log)) {
+    if (sample.seconds <= clock_offset_) kept += telemetry::to_json(sample).dump() + "\n";
+  }
+  core::write_file_atomically(telemetry_log, kept);
+  board_.message("Resuming " + config_.output.string() + " at epoch " + std::to_string(resume_.epoch) + ", step " +
+                 std::to_string(step_) + " of " + std::to_string(total_steps_) + ".");
 }
 
 void Trainer::resolve_execution() {
@@ -226,8 +310,10 @@ void Trainer::start_telemetry() {
   if (config_.telemetry_interval < 0) throw UsageError("--telemetry-interval must be positive (or 0 for none)");
   if (config_.telemetry_interval == 0) return;
   std::vector<std::string> unavailable;
+  // A resumed run's samples continue the time axis where the checkpoint left it.
+  const auto origin = start_ - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(clock_offset_));
   sampler_ = std::make_unique<telemetry::Sampler>(telemetry::open_default_sources(&unavailable),
-                                                  config_.telemetry_interval, start_);
+                                                  config_.telemetry_interval, origin);
   sampler_->start();
   // Said once: a machine without a GPU driver is normal, not a problem.
   if (!unavailable.empty()) board_.message("telemetry: not sampled: " + core::join(unavailable, "; "));
@@ -241,36 +327,46 @@ RunSummary Trainer::run() {
   start_ = Clock::now();
   // Before anything slow, so an early Ctrl-C also ends cleanly.
   core::install_interrupt_handlers();
+  if (resuming_) {
+    // The clock continues from the checkpoint; read it before sampling starts.
+    clock_offset_ = resume_state_from_json(read_checkpoint(fs::path(config_.output) / RunFiles::kCheckpoint).state).run_seconds;
+  }
   start_telemetry();
   prepare();
   const std::int64_t batches = train_loader_->batches_per_epoch();
   const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
+  const int first_epoch = resuming_ ? resume_.epoch : 1;
 
-  double train_seconds = 0.0, wait_seconds = 0.0;
-  std::int64_t train_images_seen = 0;
+  summary_.epochs = std::min(first_epoch - 1, epochs_to_run);
   board_.begin_outer("Epochs", epochs_to_run);
-  for (int epoch = 1; epoch <= epochs_to_run && !summary_.interrupted; ++epoch) {
+  if (first_epoch > 1) board_.advance_outer(first_epoch - 1);
+  for (int epoch = first_epoch; epoch <= epochs_to_run && stop_ == Stop::kNone; ++epoch) {
     summary_.epochs = epoch;
-    RunningMetrics train_metrics;
-    const std::int64_t steps_this_epoch = std::min(batches, total_steps_ - step_);
-    const PassTiming timing = train_pass(epoch, steps_this_epoch, &train_metrics);
-    train_seconds += timing.seconds;
-    wait_seconds += timing.data_wait_seconds;
-    train_images_seen += timing.images;
-    if (epoch == 1 && timing.seconds > 0) summary_.first_epoch_images_per_sec = timing.images / timing.seconds;
-    summary_.train_loss = train_metrics.mean_loss();
-    summary_.train_accuracy = train_metrics.accuracy();
-    if (summary_.interrupted) break;
+    std::int64_t first_step = 0, first_batch = 0;
+    pass_metrics_ = RunningMetrics();
+    pass_timing_ = PassTiming();
+    if (resuming_ && epoch == resume_.epoch && resume_.epoch_steps > 0) {
+      first_step = resume_.epoch_steps;
+      first_batch = resume_.next_batch;
+      pass_metrics_ = RunningMetrics::restored(resume_.pass_correct, resume_.pass_samples, resume_.pass_batches,
+                                               resume_.pass_loss_sum, resume_.pass_last_loss);
+      pass_timing_ = {resume_.pass_seconds, resume_.pass_wait_seconds, resume_.pass_images};
+    }
+    const std::int64_t epoch_start_step = step_ - first_step;
+    const std::int64_t steps_this_epoch = std::min(batches, total_steps_ - epoch_start_step);
+    train_pass(epoch, steps_this_epoch, first_step, first_batch);
+    if (stop_ != Stop::kNone) break;
+    account_pass(epoch);
     const EvalResult eval = eval_pass(epoch);
-    finish_epoch(epoch, train_metrics, eval);
+    finish_epoch(epoch, eval);
     board_.advance_outer();
+    // Ctrl-C during the evaluation: the epoch is finished and saved; stop here.
+    if (core::interrupt_requested()) stop_ = Stop::kInterrupted;
   }
   board_.end_outer();
 
-  // Every finished epoch has already saved its state (finish_epoch); an
-  // interrupted one saves here, so the run folder holds the model exactly as
-  // far as it got.
-  if (summary_.interrupted) save_last_state();
+  summary_.interrupted = stop_ == Stop::kInterrupted;
+  if (stop_ == Stop::kNonFiniteLoss) summary_.stopped = "non-finite loss at step " + std::to_string(step_ + 1);
   if (sampler_) {
     sampler_->stop();
     summary_.telemetry = telemetry::to_json(telemetry::average_by_phase(sampler_->samples()));
@@ -283,36 +379,106 @@ RunSummary Trainer::run() {
   summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
   summary_.skipped_examples = skipped_->first(kSkippedExamplesListed);
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
-  summary_.train_images_per_sec = train_seconds > 0 ? train_images_seen / train_seconds : 0.0;
-  summary_.data_wait_fraction = train_seconds > 0 ? wait_seconds / train_seconds : 0.0;
+  summary_.train_images_per_sec = train_seconds_ > 0 ? train_images_seen_ / train_seconds_ : 0.0;
+  summary_.data_wait_fraction = train_seconds_ > 0 ? wait_seconds_ / train_seconds_ : 0.0;
   summary_.wall_seconds = run_seconds();
   run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
   return summary_;
 }
 
-PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, RunningMetrics* metrics) {
-  PassTiming timing;
+void Trainer::account_pass(int epoch) {
+  train_seconds_ += pass_timing_.seconds;
+  wait_seconds_ += pass_timing_.data_wait_seconds;
+  train_images_seen_ += pass_timing_.images;
+  if (epoch == 1 && pass_timing_.seconds > 0) {
+    summary_.first_epoch_images_per_sec = pass_timing_.images / pass_timing_.seconds;
+  }
+  summary_.train_loss = pass_metrics_.mean_loss();
+  summary_.train_accuracy = pass_metrics_.accuracy();
+}
+
+void Trainer::snapshot_buffers() {
+  torch::NoGradGuard no_grad;
+  const std::vector<torch::Tensor> buffers = model_->buffers();
+  if (buffer_snapshot_.size() != buffers.size()) {
+    buffer_snapshot_.clear();
+    for (const torch::Tensor& buffer : buffers) buffer_snapshot_.push_back(torch::empty_like(buffer));
+  }
+  for (std::size_t i = 0; i < buffers.size(); ++i) buffer_snapshot_[i].copy_(buffers[i], /*non_blocking=*/true);
+}
+
+void Trainer::restore_buffers() {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers = model_->buffers();
+  for (std::size_t i = 0; i < buffers.size() && i < buffer_snapshot_.size(); ++i) buffers[i].copy_(buffer_snapshot_[i]);
+}
+
+void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step, std::int64_t first_batch) {
   const auto start = Clock::now();
+  const double seconds_before = pass_timing_.seconds;  // of a resumed pass, before the stop
   model_->train();
-  train_loader_->start_epoch(epoch);
+  train_loader_->start_epoch(epoch, first_batch);
   set_phase("train");
   board_.begin_pass("Train", steps_this_epoch);
-  for (std::int64_t n = 0; n < steps_this_epoch; ++n) {
+  if (first_step > 0) board_.update_pass(first_step, pass_postfix(pass_metrics_, schedule_->lr(step_)));
+  for (std::int64_t n = first_step; n < steps_this_epoch; ++n) {
     const auto wait_start = Clock::now();
     std::optional<data::Batch> batch = train_loader_->next();
     const double wait = seconds_since(wait_start);
     if (!batch) break;
-    timing.data_wait_seconds += wait;
 
+    if (batch->labels.size(0) < 2) {
+      // Batch norm cannot train on one image (its variance is undefined); a
+      // last batch of 1, or one that bad files left with 1, is passed over.
+      board_.message("note: batch " + std::to_string(batch->index) + " of epoch " + std::to_string(epoch) +
+                     " has a single image: passed over (batch norm needs two)");
+      --n;  // it is not a step
+      continue;
+    }
     const double lr = schedule_->lr(step_);
     apply_schedule(*optimizer_, lr, schedule_->momentum(step_));
     const DeviceBatch on_device = to_device(*batch, execution_, augment_);
-    const auto [logits, loss] = train_step(on_device);
+    double loss_value = 0.0;
+    torch::Tensor logits;
+    try {
+      // Batch norm updates its running statistics in the forward pass; kept
+      // so that a step refused for a non-finite loss leaves no trace.
+      if (!scaler_) snapshot_buffers();
+      ForwardResult forward = forward_with_loss(*model_, execution_, on_device);
+      // Read before the backward pass (the one host sync of a step): a
+      // non-finite loss then stops the run while the weights are still those
+      // of the last good step. Under fp16 the scaler skips such steps itself.
+      loss_value = forward.loss.item<double>();
+      if (!std::isfinite(loss_value) && !scaler_) {
+        stop_ = Stop::kNonFiniteLoss;
+        restore_buffers();
+        save_checkpoint(epoch, n, batch->index);
+        save_last_state();
+        board_.message("Stopped: the loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
+                       " at step " + std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch) +
+                       "); that step was not taken. The weights and checkpoint are those of step " +
+                       std::to_string(step_) + ". Lower --lr, or use --amp fp16 whose scaler skips such steps.");
+        break;
+      }
+      backward_pass(*optimizer_, forward.loss, scaler_.get());
+      optimizer_update(*optimizer_, scaler_.get());
+      logits = forward.logits;
+    } catch (const std::exception& error) {
+      if (!bench::is_out_of_memory(error)) throw;
+      throw RunError("out of memory on " + config_.device + " at batch size " + std::to_string(config_.batch_size) +
+                     " (step " + std::to_string(step_ + 1) + "): lower -b/--batch-size (e.g. -b " +
+                     std::to_string(std::max(1, config_.batch_size / 2)) + ")" +
+                     (last_checkpoint_step_ >= 0
+                          ? "; train --resume " + config_.output.string() + " continues from step " +
+                                std::to_string(last_checkpoint_step_) + " with the run's settings"
+                          : ""));
+    }
     ++step_;
 
-    const double loss_value = loss.item<double>();
-    metrics->add_batch(logits.detach(), on_device.labels, loss_value);
-    timing.images += on_device.labels.size(0);
+    pass_timing_.data_wait_seconds += wait;
+    pass_metrics_.add_batch(logits.detach(), on_device.labels, loss_value);
+    pass_timing_.images += on_device.labels.size(0);
+    pass_timing_.seconds = seconds_before + seconds_since(start);
     run_folder_->append_metrics({{"type", "train_step"},
                                  {"epoch", epoch},
                                  {"step", step_},
@@ -320,36 +486,34 @@ PassTiming Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, Running
                                  {"lr", lr},
                                  {"images", on_device.labels.size(0)},
                                  {"data_wait_seconds", wait},
-                                 {"elapsed_seconds", seconds_since(start)},
+                                 {"elapsed_seconds", pass_timing_.seconds},
                                  {"run_seconds", run_seconds()}});
-    Postfix postfix = pass_postfix(*metrics, lr);
+    Postfix postfix = pass_postfix(pass_metrics_, lr);
     const std::string gpu = gpu_utilization_text(sampler_.get(), execution_.device);
     if (!gpu.empty()) postfix.insert(postfix.begin(), {"gpu", gpu});
     board_.update_pass(n + 1, std::move(postfix));
     if (core::interrupt_requested()) {
-      summary_.interrupted = true;
-      board_.message("Interrupted: stopping after step " + std::to_string(step_) + "; saving the run.");
+      stop_ = Stop::kInterrupted;
+      board_.message("Interrupted: stopping after step " + std::to_string(step_) + "; saving a checkpoint.");
+      save_checkpoint(epoch, n + 1, batch->index + 1);
+      save_last_state();
       break;
+    }
+    if (config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0 && n + 1 < steps_this_epoch) {
+      save_checkpoint(epoch, n + 1, batch->index + 1);
     }
   }
   board_.end_pass();
-  timing.seconds = seconds_since(start);
+  if (stop_ != Stop::kNone) return;
+  pass_timing_.seconds = seconds_before + seconds_since(start);
   run_folder_->append_metrics({{"type", "train_epoch"},
                                {"epoch", epoch},
-                               {"loss", metrics->mean_loss()},
-                               {"accuracy", metrics->accuracy()},
-                               {"images", timing.images},
-                               {"seconds", timing.seconds},
-                               {"data_wait_seconds", timing.data_wait_seconds},
+                               {"loss", pass_metrics_.mean_loss()},
+                               {"accuracy", pass_metrics_.accuracy()},
+                               {"images", pass_timing_.images},
+                               {"seconds", pass_timing_.seconds},
+                               {"data_wait_seconds", pass_timing_.data_wait_seconds},
                                {"run_seconds", run_seconds()}});
-  return timing;
-}
-
-std::pair<torch::Tensor, torch::Tensor> Trainer::train_step(const DeviceBatch& batch) {
-  ForwardResult forward = forward_with_loss(*model_, execution_, batch);
-  backward_pass(*optimizer_, forward.loss, scaler_.get());
-  optimizer_update(*optimizer_, scaler_.get());
-  return {forward.logits, forward.loss};
 }
 
 EvalResult Trainer::eval_pass(int epoch) {
@@ -369,29 +533,83 @@ EvalResult Trainer::eval_pass(int epoch) {
   return result;
 }
 
-void Trainer::finish_epoch(int epoch, const RunningMetrics& train_metrics, const EvalResult& eval) {
+void Trainer::finish_epoch(int epoch, const EvalResult& eval) {
   set_phase("checkpoint");
   summary_.val_loss = eval.metrics.mean_loss();
   summary_.val_accuracy = eval.metrics.accuracy();
   if (summary_.val_loss < summary_.best_val_loss) {
     summary_.best_val_loss = summary_.val_loss;
     summary_.best_epoch = epoch;
-    save_model_weights(*model_, model_card(), run_folder_->file(RunFiles::kBestWeights));
+    save_weights(RunFiles::kBestWeights);
     // The notebook's training_metadata.json, written with each new best.
     run_folder_->write_json(RunFiles::kMetadata, {{"epoch", epoch},
-                                                  {"train_loss", train_metrics.mean_loss()},
+                                                  {"train_loss", pass_metrics_.mean_loss()},
                                                   {"valid_loss", eval.metrics.mean_loss()},
                                                   {"metric_value", eval.metrics.accuracy()},
                                                   {"learning_rate", schedule_->lr(std::max<std::int64_t>(step_ - 1, 0))},
                                                   {"model_architecture", config_.model}});
   }
-  // Checkpoint every epoch so an interrupted run keeps what it had.
+  // Every epoch ends with its weights and a checkpoint: a run loses at most
+  // the epoch (or --checkpoint-every steps) in progress.
   save_last_state();
+  pass_metrics_ = RunningMetrics();
+  pass_timing_ = PassTiming();
+  save_checkpoint(epoch + 1, 0, 0);
 }
 
-void Trainer::save_last_state() {
-  save_model_weights(*model_, model_card(), run_folder_->file(RunFiles::kLastWeights));
-  save_optimizer(*optimizer_, run_folder_->file(RunFiles::kLastOptimizer));
+void Trainer::save_last_state() { save_weights(RunFiles::kLastWeights); }
+
+void Trainer::save_weights(const char* name) {
+  try {
+    save_model_weights(*model_, model_card(), run_folder_->file(name));
+  } catch (const Error& error) {
+    // As for checkpoints: a full disk costs this file, not the run.
+    board_.message(std::string("warning: ") + name + " not saved at step " + std::to_string(step_) + ": " + error.what());
+  }
+}
+
+void Trainer::save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t next_batch) {
+  ResumeState state;
+  state.epoch = epoch;
+  state.epoch_steps = epoch_steps;
+  state.next_batch = next_batch;
+  state.step = step_;
+  state.metrics_bytes = run_folder_->metrics_bytes();
+  state.run_seconds = run_seconds();
+  state.pass_correct = pass_metrics_.correct();
+  state.pass_samples = pass_metrics_.samples();
+  state.pass_batches = pass_metrics_.batches();
+  state.pass_loss_sum = pass_metrics_.loss_sum();
+  state.pass_last_loss = pass_metrics_.last_loss();
+  state.pass_seconds = pass_timing_.seconds;
+  state.pass_wait_seconds = pass_timing_.data_wait_seconds;
+  state.pass_images = pass_timing_.images;
+  state.train_seconds = train_seconds_;
+  state.wait_seconds = wait_seconds_;
+  state.train_images_seen = train_images_seen_;
+  state.first_epoch_images_per_sec = summary_.first_epoch_images_per_sec;
+  state.train_loss = summary_.train_loss;
+  state.train_accuracy = summary_.train_accuracy;
+  state.val_loss = summary_.val_loss;
+  state.val_accuracy = summary_.val_accuracy;
+  state.best_val_loss = summary_.best_val_loss;
+  state.best_epoch = summary_.best_epoch;
+  if (scaler_) state.scaler = scaler_->state();
+  for (const data::SkippedFile& file : skipped_->first(skipped_->count())) state.skipped.emplace_back(file.path, file.reason);
+
+  TrainingCheckpoint checkpoint;
+  checkpoint.model = weights::state_dict(*model_);
+  checkpoint.optimizer_archive = optimizer_archive(*optimizer_);
+  checkpoint.rng_state = at::detail::getDefaultCPUGenerator().get_state();
+  checkpoint.state = to_json(state);
+  try {
+    write_checkpoint(run_folder_->file(RunFiles::kCheckpoint), checkpoint);
+    last_checkpoint_step_ = step_;
+  } catch (const Error& error) {
+    board_.message(std::string("warning: checkpoint at step ") + std::to_string(step_) + " not saved: " + error.what() +
+                   (last_checkpoint_step_ >= 0 ? "; the one of step " + std::to_string(last_checkpoint_step_) + " is kept"
+                                               : ""));
+  }
 }
 
 weights::ModelCard Trainer::model_card() const {
@@ -408,6 +626,8 @@ weights::ModelCard Trainer::model_card() const {
 
 }  // namespace
 
-RunSummary run_training(const TrainConfig& config, ProgressBoard& board) { return Trainer(config, board).run(); }
+RunSummary run_training(const TrainConfig& config, ProgressBoard& board, bool resume) {
+  return Trainer(config, board, resume).run();
+}
 
 }  // namespace trainbench::train

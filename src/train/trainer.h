@@ -8,9 +8,17 @@
 namespace trainbench::train {
 
 // Runs a whole training and returns its summary (also written to
-// summary.json). Stops cleanly after the current step on SIGINT/SIGTERM
-// (summary.interrupted is then true). Throws trainbench errors for bad
-// settings or data before any training starts.
-RunSummary run_training(const TrainConfig& config, ProgressBoard& board);
+// summary.json). Checkpoints after every epoch and every
+// config.checkpoint_every steps. On SIGINT/SIGTERM it stops after the current
+// step and writes a checkpoint (summary.interrupted is then true); on a
+// non-finite loss outside fp16 it stops before taking that step, with the
+// checkpoint of the step before (summary.stopped says so). Throws trainbench
+// errors for bad settings or data before any training starts, and RunError
+// naming the batch size when the device runs out of memory.
+//
+// With `resume`, config is the run folder's config.json (output = the
+// folder) and the run continues from its checkpoint.safetensors: on a CPU
+// with the same threads it ends bitwise equal to a run never stopped.
+RunSummary run_training(const TrainConfig& config, ProgressBoard& board, bool resume = false);
 
 }  // namespace trainbench::train

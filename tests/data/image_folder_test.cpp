@@ -55,6 +55,45 @@ TEST(ImageFolder, ClearErrorsBeforeTraining) {
   }
 }
 
+// Links that go nowhere or round in circles are candidates like any file
+// (the loader reports them); links back up the tree are not followed, so the
+// scan neither throws nor loops. What is passed over is listed with why.
+TEST(ImageFolder, LinksNeitherThrowNorLoopAndIgnoredFilesAreListed) {
+  TempDir dir;
+  touch(dir / "a/1.jpg");
+  touch(dir / "b/sub/2.png");
+  touch(dir / "b/notes.txt");
+  touch(dir / "b/.hidden.jpg");
+  touch(dir / "README");
+  fs::create_symlink("gone.jpg", dir / "a/broken.jpg");
+  fs::create_symlink("loop2.jpg", dir / "a/loop1.jpg");
+  fs::create_symlink("loop1.jpg", dir / "a/loop2.jpg");
+  fs::create_symlink("loop", dir / "a/loop");                 // a looping link without an image name
+  fs::create_directory_symlink(".", dir / "b/sub/self");      // a folder containing itself
+  fs::create_directory_symlink("../..", dir / "b/sub/up");    // the data folder again, from below
+  fs::create_directory_symlink(".", dir / "c");               // a "class" that is the data folder
+  ImageFolder folder;
+  ASSERT_NO_THROW(folder = scan_image_folder(dir.path()));
+  EXPECT_EQ(folder.classes, (std::vector<std::string>{"a", "b", "c"}));
+  std::vector<std::string> samples;
+  for (const Sample& s : folder.samples) samples.push_back(s.path.lexically_relative(dir.path()).string());
+  EXPECT_EQ(samples,
+            (std::vector<std::string>{"a/1.jpg", "a/broken.jpg", "a/loop1.jpg", "a/loop2.jpg", "b/sub/2.png"}));
+  std::vector<std::string> ignored;
+  for (const IgnoredEntry& e : folder.ignored) {
+    ignored.push_back(e.path.lexically_relative(dir.path()).string() + ": " + e.reason);
+  }
+  EXPECT_EQ(ignored, (std::vector<std::string>{
+                         "README: not inside a class folder",
+                         "a/loop: not an image file name (.jpg, .jpeg or .png)",
+                         "b/.hidden.jpg: hidden (the name starts with '.')",
+                         "b/notes.txt: not an image file name (.jpg, .jpeg or .png)",
+                         "b/sub/self: symbolic link to a folder that contains it (a loop); not followed",
+                         "b/sub/up: symbolic link to a folder that contains it (a loop); not followed",
+                         "c: symbolic link to the data folder itself (a loop); not followed",
+                     }));
+}
+
 TEST(ImageFolder, KnownClassesKeepTheirLabels) {
   TempDir dir;
   touch(dir / "dog/1.jpg");

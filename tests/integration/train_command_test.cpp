@@ -73,7 +73,7 @@ void expect_learned_far_above_chance(const TrainedRun& t) {
 void expect_every_run_file(const TrainedRun& t) {
   for (const char* name : {"config.json", "classes.json", "metrics.jsonl", "training_metadata.json", "summary.json",
                            "best_model.safetensors", "best_model.json", "last_model.safetensors", "last_model.json",
-                           "last_optimizer.pt"}) {
+                           "checkpoint.safetensors", "provenance.json", "telemetry.jsonl"}) {
     EXPECT_TRUE(fs::exists(t.run / name)) << name;
   }
   EXPECT_EQ(read_json(t.run / "classes.json")["classes"], nlohmann::json({"horizontal", "plain", "vertical"}));
@@ -293,18 +293,6 @@ TEST(Commands, DataBenchMeasuresTheLoader) {
   EXPECT_EQ(result["dct_scaling"], true);
 }
 
-// Starts trainbench with these arguments in the background; returns its pid.
-pid_t spawn_trainbench(const std::vector<std::string>& args) {
-  std::vector<std::string> argv_strings = {testing::trainbench_binary().string()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  return pid;
-}
-
 bool file_contains(const fs::path& path, const std::string& text) {
   std::ifstream in(path);
   const std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -316,7 +304,7 @@ bool file_contains(const fs::path& path, const std::string& text) {
 TEST(Commands, InterruptSavesTheRunAndExits130) {
   TempDir dir;
   make_data_set(dir / "data", 16);
-  const pid_t pid = spawn_trainbench({"train", "--data", (dir / "data").string(), "--model", "resnet18", "--img-size",
+  const pid_t pid = testing::spawn_trainbench({"train", "--data", (dir / "data").string(), "--model", "resnet18", "--img-size",
                                       "32", "-b", "4", "--epochs", "1000", "--threads", "1", "--workers", "1",
                                       "--no-progress", "--output", (dir / "run").string()});
   ASSERT_GT(pid, 0);
