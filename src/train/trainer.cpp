@@ -125,7 +125,7 @@ class Trainer {
   // next_batch). A failure (a full disk) is said and the run goes on: the
   // previous checkpoint is still whole.
   void save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t next_batch);
-  void restore_checkpoint();
+  void restore_checkpoint();  // checkpoint_ into the model, optimizer, random state and figures
   weights::ModelCard model_card() const;
   // Starts sampling at the run's start (when asked for), so set-up is seen too.
   void start_telemetry();
@@ -164,6 +164,7 @@ class Trainer {
   PassTiming pass_timing_;
   double train_seconds_ = 0.0, wait_seconds_ = 0.0;
   std::int64_t train_images_seen_ = 0;
+  std::optional<TrainingCheckpoint> checkpoint_;  // resuming: read in run(), restored in prepare()
   ResumeState resume_;  // what the checkpoint said (resuming only)
   std::int64_t last_checkpoint_step_ = -1;  // -1: none written yet
   Stop stop_ = Stop::kNone;
@@ -235,8 +236,8 @@ void Trainer::prepare() {
 
 void Trainer::restore_checkpoint() {
   const fs::path file = fs::path(config_.output) / RunFiles::kCheckpoint;
-  const TrainingCheckpoint checkpoint = read_checkpoint(file);
-  resume_ = resume_state_from_json(checkpoint.state);
+  const TrainingCheckpoint checkpoint = std::move(*checkpoint_);
+  checkpoint_.reset();  // its tensors are copied into the model and optimizer
   const weights::LoadReport report = weights::load_state_dict(*model_, checkpoint.model);
   if (!report.clean()) {
     throw RunError(file.string() + " does not fit the run's model: " + report.describe_problems());
@@ -328,8 +329,10 @@ RunSummary Trainer::run() {
   // Before anything slow, so an early Ctrl-C also ends cleanly.
   core::install_interrupt_handlers();
   if (resuming_) {
-    // The clock continues from the checkpoint; read it before sampling starts.
-    clock_offset_ = resume_state_from_json(read_checkpoint(fs::path(config_.output) / RunFiles::kCheckpoint).state).run_seconds;
+    // Read before sampling starts: the run's clock continues from it.
+    checkpoint_ = read_checkpoint(fs::path(config_.output) / RunFiles::kCheckpoint);
+    resume_ = resume_state_from_json(checkpoint_->state);
+    clock_offset_ = resume_.run_seconds;
   }
   start_telemetry();
   prepare();
