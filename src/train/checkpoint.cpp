@@ -116,6 +116,10 @@ void load_optimizer_archive(torch::optim::Optimizer& optimizer, const std::strin
     optimizer.load(archive);
   } catch (const c10::Error& error) {
     throw RunError(name_for_errors + ": the optimizer state does not load: " + error.what_without_backtrace());
+  } catch (const std::exception& error) {
+    // LibTorch's archive reader compiles TorchScript stored in the archive
+    // and throws std::runtime_error for bad source (found by fuzz_checkpoint).
+    throw RunError(name_for_errors + ": the optimizer state does not load: " + error.what());
   }
 }
 

@@ -1,0 +1,90 @@
+// libFuzzer target: reading a training checkpoint, in the order `train
+// --resume` does (Trainer::restore_checkpoint): train::parse_checkpoint
+// (src/train/checkpoint.h) on the bytes, then train::resume_state_from_json on
+// its "state". As the state JSON sits inside the header of a file whose first
+// 8 bytes give the header's length, byte mutations rarely reach it whole; so
+// every input is also tried as the state JSON by itself (the corpus holds both
+// kinds). Anything malformed must end in trainbench::Error; any other
+// exception, a crash or a sanitizer report is a finding.
+//
+// With FUZZ_CHECKPOINT_OPTIMIZER=1 it also hands the optimizer archive to
+// load_optimizer_archive (AdamW), i.e. to LibTorch's own archive reader
+// (zip, pickle, TorchScript source), which is not instrumented and finds
+// problems within seconds (see fuzz/regressions/fuzz_checkpoint/open/ and
+// fuzz/README.md); off by default so the short ctest run looks at our code.
+//
+// fuzz/CMakeLists.txt builds this target only once checkpoint.h declares
+// parse_checkpoint.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/error.h"
+#include "train/checkpoint.h"
+#if __has_include("train/resume_state.h")
+#include "train/resume_state.h"
+#define FUZZ_RESUME_STATE 1
+#endif
+
+namespace {
+
+void check_state(const nlohmann::json& state) {
+#ifdef FUZZ_RESUME_STATE
+  try {
+    (void)trainbench::train::resume_state_from_json(state);
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "state accepted\n");
+  } catch (const trainbench::Error& e) {
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "state refused: %s\n", e.what());
+  }
+#else
+  (void)state;
+#endif
+}
+
+// An AdamW of the model the seed checkpoints hold (2 inputs, 1 output, no
+// bias); any other archive must end in RunError too.
+void check_optimizer_archive(const std::string& bytes) {
+  static torch::nn::Linear model(torch::nn::LinearOptions(2, 1).bias(false));
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
+  try {
+    trainbench::train::load_optimizer_archive(optimizer, bytes, "fuzz.checkpoint");
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "optimizer archive loaded\n");
+  } catch (const trainbench::Error& e) {
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "optimizer archive refused: %.300s\n", e.what());
+  } catch (const std::exception& e) {
+    // LibTorch throws std::runtime_error for TorchScript syntax errors in the
+    // archive's code/ files (and std::bad_alloc for lengths it trusts), which
+    // load_optimizer_archive lets through instead of a RunError naming the file.
+    std::fprintf(stderr, "fuzz_checkpoint: load_optimizer_archive let a non-trainbench exception through: %.500s\n",
+                 e.what());
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  torch::set_num_threads(1);
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  try {
+    const trainbench::train::TrainingCheckpoint checkpoint =
+        trainbench::train::parse_checkpoint(data, size, std::string("fuzz.checkpoint"));
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "checkpoint accepted: %zu model tensors\n", checkpoint.model.size());
+    check_state(checkpoint.state);
+    static const bool optimizer_stage = std::getenv("FUZZ_CHECKPOINT_OPTIMIZER") != nullptr;
+    if (optimizer_stage) check_optimizer_archive(checkpoint.optimizer_archive);
+  } catch (const trainbench::Error& e) {
+    if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "checkpoint refused: %.300s\n", e.what());
+  }
+  const nlohmann::json state = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+  if (!state.is_discarded()) check_state(state);
+  return 0;
+}

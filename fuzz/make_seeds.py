@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpora under fuzz/corpus/<target>/ (the generated
+files are committed, so building and running the fuzzers needs no Python).
+
+Run with Debian's python3 (it needs only PIL, which python3-torchvision pulls in):
+    /usr/bin/python3 fuzz/make_seeds.py
+Every file is small (well under 4 KB): libFuzzer mutates small inputs fastest.
+"""
+import gzip
+import io
+import json
+import os
+import struct
+import sys
+
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def write(target, name, data):
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    assert len(data) < 4096, (name, len(data))
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+# --- safetensors -------------------------------------------------------------
+
+def safetensors(tensors, metadata=None, pad=True):
+    """tensors: list of (name, dtype, shape, raw bytes), written in this order."""
+    header = {}
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    offset = 0
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    if pad:  # spaces up to a multiple of 8, as the Rust writer and ours do
+        text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(raw for *_, raw in tensors)
+
+
+def seeds_safetensors():
+    t = "fuzz_safetensors"
+    weight = struct.pack("<6f", 0.5, -1.0, 2.25, 0.0, 3.0, -0.125)
+    bias = struct.pack("<2q", 7, -3)
+    write(t, "two_tensors_metadata.safetensors",
+          safetensors([("conv1.weight", "F32", [2, 3], weight), ("fc.bias", "I64", [2], bias)],
+                      {"format": "pt", "model": "resnet18d"}))
+    every = [
+        ("f64", "F64", [2], struct.pack("<2d", 1.5, -2.0)),
+        ("f32", "F32", [1, 2], struct.pack("<2f", 1.0, 2.0)),
+        ("f16", "F16", [2], struct.pack("<2e", 1.0, -0.5)),
+        ("bf16", "BF16", [2], b"\x80\x3f\x00\xc0"),
+        ("i64", "I64", [1], struct.pack("<q", -1)),
+        ("i32", "I32", [2], struct.pack("<2i", 3, -4)),
+        ("i16", "I16", [2], struct.pack("<2h", 5, -6)),
+        ("i8", "I8", [3], struct.pack("<3b", 1, -2, 3)),
+        ("u8", "U8", [2, 2], bytes([0, 1, 254, 255])),
+        ("bool", "BOOL", [3], bytes([1, 0, 1])),
+    ]
+    write(t, "every_dtype.safetensors", safetensors(every))
+    write(t, "scalar_and_empty.safetensors",
+          safetensors([("scalar", "F32", [], struct.pack("<f", 4.0)), ("empty", "F32", [0, 3], b"")]))
+    write(t, "metadata_only.safetensors", safetensors([], {"note": "no tensors"}))
+    write(t, "empty_header.safetensors", safetensors([], None, pad=False))
+
+
+# --- images -------------------------------------------------------------------
+
+def pattern(width, height):
+    img = Image.new("RGB", (width, height))
+    img.putdata([((x * 37 + y * 11) % 256, (x * 5 + y * 53) % 256, (x * y * 7) % 256)
+                 for y in range(height) for x in range(width)])
+    return img
+
+
+def encoded(img, fmt, **options):
+    out = io.BytesIO()
+    img.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def seeds_images():
+    t = "fuzz_image_decode"
+    rgb = pattern(16, 12)
+    write(t, "rgb_420.jpg", encoded(rgb, "JPEG", quality=80))
+    write(t, "rgb_444_progressive.jpg", encoded(rgb, "JPEG", quality=90, subsampling=0, progressive=True))
+    write(t, "rgb_422_odd_size.jpg", encoded(pattern(17, 9), "JPEG", quality=75, subsampling=1))
+    write(t, "gray.jpg", encoded(rgb.convert("L"), "JPEG", quality=85))
+    write(t, "cmyk.jpg", encoded(rgb.convert("CMYK"), "JPEG", quality=85))
+    # Large enough (40x30) that a decode with min_long_side picks a reduced DCT scale.
+    write(t, "rgb_40x30.jpg", encoded(pattern(40, 30), "JPEG", quality=50))
+    write(t, "rgb.png", encoded(rgb, "PNG"))
+    write(t, "gray.png", encoded(rgb.convert("L"), "PNG"))
+    write(t, "gray_1bit.png", encoded(rgb.convert("1"), "PNG"))
+    write(t, "gray_alpha.png", encoded(rgb.convert("LA"), "PNG"))
+    write(t, "palette.png", encoded(rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16), "PNG"))
+    rgba = rgb.convert("RGBA")
+    rgba.putalpha(128)
+    write(t, "rgba.png", encoded(rgba, "PNG"))
+    write(t, "rgb_interlaced.png", interlaced_png(rgb))
+    gray16 = Image.new("I;16", (8, 6))
+    gray16.putdata([(x * 8000 + y * 900) % 65536 for y in range(6) for x in range(8)])
+    write(t, "gray_16bit.png", encoded(gray16, "PNG"))
+    # 16-bit RGB (PIL cannot write it): big-endian samples, filter byte 0 per row.
+    rows16 = b"".join(b"\x00" + b"".join(struct.pack(">3H", x * 4000, y * 7000, (x + y) * 2500) for x in range(6))
+                      for y in range(4))
+    write(t, "rgb_16bit.png", png_by_hand(6, 4, 16, 2, 0, rows16))
+
+
+def interlaced_png(img):
+    """PIL cannot write Adam7; build the PNG by hand (RGB, 8-bit, interlace method 1)."""
+    width, height = img.size
+    pixels = img.tobytes()
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+    raw = b""
+    for x0, y0, dx, dy in passes:
+        xs = list(range(x0, width, dx))
+        if not xs:
+            continue
+        for y in range(y0, height, dy):
+            raw += b"\x00" + b"".join(pixels[(y * width + x) * 3:(y * width + x) * 3 + 3] for x in xs)
+
+    return png_by_hand(width, height, 8, 2, 1, raw)
+
+
+def png_by_hand(width, height, bit_depth, color_type, interlace, filtered_rows):
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, interlace)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(filtered_rows, 9)) +
+            chunk(b"IEND", b""))
+
+
+# --- Fashion-MNIST IDX ---------------------------------------------------------
+
+def gz(data):
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def seeds_idx():
+    t = "fuzz_fashion_mnist"
+    count, rows, cols = 3, 4, 5
+    images = struct.pack(">IIII", 0x00000803, count, rows, cols) + bytes((i * 17) % 256 for i in range(count * rows * cols))
+    labels = struct.pack(">II", 0x00000801, count) + bytes([0, 9, 4])
+    write(t, "images-idx3-ubyte", images)
+    write(t, "images-idx3-ubyte.gz", gz(images))
+    write(t, "labels-idx1-ubyte", labels)
+    write(t, "labels-idx1-ubyte.gz", gz(labels))
+    write(t, "images_zero_count-idx3-ubyte", struct.pack(">IIII", 0x00000803, 0, 28, 28))
+
+
+def main():
+    seeds_safetensors()
+    seeds_images()
+    seeds_idx()
+    for target in sorted(os.listdir(CORPUS)):
+        files = os.listdir(os.path.join(CORPUS, target))
+        print(f"{target}: {len(files)} seeds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
