@@ -33,16 +33,20 @@
 
 namespace {
 
-void check_state(const nlohmann::json& state) {
+// Whether the state is one a resumed run goes on with.
+bool check_state(const nlohmann::json& state) {
 #ifdef FUZZ_RESUME_STATE
   try {
     (void)trainbench::train::resume_state_from_json(state);
     if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "state accepted\n");
+    return true;
   } catch (const trainbench::Error& e) {
     if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "state refused: %s\n", e.what());
+    return false;
   }
 #else
   (void)state;
+  return true;
 #endif
 }
 
@@ -78,9 +82,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const trainbench::train::TrainingCheckpoint checkpoint =
         trainbench::train::parse_checkpoint(data, size, std::string("fuzz.checkpoint"));
     if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "checkpoint accepted: %zu model tensors\n", checkpoint.model.size());
-    check_state(checkpoint.state);
+    // As the trainer: the optimizer state is loaded only after the resume state was accepted.
     static const bool optimizer_stage = std::getenv("FUZZ_CHECKPOINT_OPTIMIZER") != nullptr;
-    if (optimizer_stage) check_optimizer_archive(checkpoint.optimizer_archive);
+    if (check_state(checkpoint.state) && optimizer_stage) check_optimizer_archive(checkpoint.optimizer_archive);
   } catch (const trainbench::Error& e) {
     if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "checkpoint refused: %.300s\n", e.what());
   }
