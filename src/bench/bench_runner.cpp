@@ -191,11 +191,7 @@ void BenchRunner::set_phase(const std::string& phase) {
 void BenchRunner::collect_telemetry(std::size_t first_sample, BenchRow* row) {
   last_test_telemetry_.clear();
   if (!sampler_) return;
-  std::vector<telemetry::TelemetrySample> samples = sampler_->samples();
-  if (first_sample < samples.size()) {
-    last_test_telemetry_.assign(std::make_move_iterator(samples.begin() + static_cast<std::ptrdiff_t>(first_sample)),
-                                std::make_move_iterator(samples.end()));
-  }
+  last_test_telemetry_ = sampler_->samples_from(first_sample);
   const telemetry::PhaseAverages timed = telemetry::average_of_phase(last_test_telemetry_, "timed");
   row->process_cpu_percent = timed.mean.process_cpu_percent;
   if (!timed.mean.gpus.empty()) {
@@ -224,7 +220,7 @@ double BenchRunner::forward_flops(const std::string& model, int image_size) {
 }
 
 BenchRow BenchRunner::run(const BenchCase& test) {
-  const std::size_t first_sample = sampler_ ? sampler_->samples().size() : 0;
+  const std::size_t first_sample = sampler_ ? sampler_->sample_count() : 0;
   BenchRow row;
   row.mode = test.mode;
   row.model = test.model;

@@ -71,6 +71,17 @@ std::vector<TelemetrySample> Sampler::samples() const {
   return samples_;
 }
 
+std::vector<TelemetrySample> Sampler::samples_from(std::size_t first) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (first >= samples_.size()) return {};
+  return std::vector<TelemetrySample>(samples_.begin() + static_cast<std::ptrdiff_t>(first), samples_.end());
+}
+
+std::size_t Sampler::sample_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return samples_.size();
+}
+
 std::optional<TelemetrySample> Sampler::latest() const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (samples_.empty()) return std::nullopt;

@@ -52,6 +52,10 @@ class Sampler {
   void write_to(const std::filesystem::path& jsonl, bool append = false);
 
   std::vector<TelemetrySample> samples() const;
+  // The samples from index `first` on (a bench test's, without copying the
+  // whole run's), and how many there are so far.
+  std::vector<TelemetrySample> samples_from(std::size_t first) const;
+  std::size_t sample_count() const;
   // The newest sample, for a progress bar; nullopt before the first.
   std::optional<TelemetrySample> latest() const;
   // Whether any source reports GPUs (the first sample has been taken).

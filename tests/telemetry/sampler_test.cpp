@@ -58,6 +58,11 @@ TEST(Sampler, SamplesAtTheIntervalTagsPhasesAndTakesALastSampleOnStop) {
   }
   EXPECT_GT(samples.back().seconds, 0.25);
   EXPECT_LT(samples.back().seconds, 5.0);
+  EXPECT_EQ(sampler.sample_count(), samples.size());
+  const std::vector<TelemetrySample> tail = sampler.samples_from(samples.size() - 2);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[1].seconds, samples.back().seconds);
+  EXPECT_TRUE(sampler.samples_from(samples.size()).empty());
   EXPECT_TRUE(sampler.has_gpu());
   EXPECT_EQ(sampler.latest()->seconds, samples.back().seconds);
   sampler.stop();  // a second stop is harmless and samples nothing more
