@@ -17,8 +17,8 @@ SYNTH_FLAGS ?= --classes 5 --per-class 1000 --seed 1234
 RUN_FLAGS ?= --model resnet18d --img-size 64 --epochs 6 -b 32 --lr 2e-3
 
 # The fuzzers (fuzz/, clang's libFuzzer): `make fuzz-test` builds them here and
-# runs each for a few seconds; see fuzz/README.md. Not yet part of `make test`
-# and CI: that waits for one clean-clone CI run that includes them.
+# runs each for a few seconds and every saved finding once; see fuzz/README.md.
+# `make test` ends with it.
 FUZZ_BUILD_DIR ?= $(BUILD_DIR)/fuzz
 
 # `make sanitize-test`: the unit tests built with AddressSanitizer and
@@ -57,6 +57,7 @@ run: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz-test
 
 $(FUZZ_BUILD_DIR)/CMakeCache.txt:
 	cmake -S fuzz -B $(FUZZ_BUILD_DIR) -DCMAKE_CXX_COMPILER=clang++
