@@ -1,5 +1,6 @@
 // Writes fuzz/corpus/fuzz_checkpoint/: a real checkpoint as `train` writes it
-// (train::write_checkpoint, a tiny model and its AdamW state after one step),
+// (train::write_checkpoint, a tiny model and its AdamW state after one step,
+// and before any step),
 // and resume states as JSON (train::to_json). Not part of the normal build:
 //   cmake --build build/fuzz --target make_checkpoint_seeds && build/fuzz/make_checkpoint_seeds fuzz/corpus/fuzz_checkpoint
 #include <torch/torch.h>
@@ -23,11 +24,11 @@ int main(int argc, char** argv) {
   const fs::path out = argv[1];
   fs::create_directories(out);
   torch::manual_seed(1);
-  // One output and no bias: the smallest model whose AdamW archive still has
+  // One output and no bias: the smallest model whose AdamW still has
   // per-parameter state (step, exp_avg, exp_avg_sq), to keep the seed small.
   torch::nn::Linear model(torch::nn::LinearOptions(2, 1).bias(false));
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(1e-3));
-  const std::string fresh_archive = optimizer_archive(optimizer);
+  const OptimizerState fresh = adamw_state(optimizer);
   model->forward(torch::ones({1, 2})).sum().backward();
   optimizer.step();
 
@@ -45,17 +46,17 @@ int main(int argc, char** argv) {
 
   TrainingCheckpoint checkpoint;
   for (const auto& item : model->named_parameters()) checkpoint.model.emplace_back(item.key(), item.value().detach());
-  checkpoint.optimizer_archive = optimizer_archive(optimizer);
+  checkpoint.optimizer = adamw_state(optimizer);
   // The real CPU generator state is ~5 KB; the reader takes any 1-D uint8 and
   // the fuzz target never applies it, so a short one keeps the seed small.
   checkpoint.rng_state = torch::arange(16, torch::kUInt8);
   checkpoint.state = to_json(state);
   write_checkpoint(out / "checkpoint.safetensors", checkpoint);
-  checkpoint.optimizer_archive = fresh_archive;  // before any step: no per-parameter state
+  checkpoint.optimizer = fresh;  // before any step: no per-parameter state
   checkpoint.state = to_json(ResumeState{});
   write_checkpoint(out / "checkpoint_first_step.safetensors", checkpoint);
   std::ofstream(out / "state.json") << to_json(state).dump();
   std::ofstream(out / "state_default.json") << to_json(ResumeState{}).dump();
-  std::printf("wrote %s (optimizer archive %zu bytes)\n", out.c_str(), checkpoint.optimizer_archive.size());
+  std::printf("wrote %s\n", out.c_str());
   return 0;
 }

@@ -1,9 +1,6 @@
 #include "train/checkpoint.h"
 
-#include <torch/serialize.h>
-
 #include <cstring>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -13,30 +10,25 @@ namespace trainbench::train {
 namespace {
 
 constexpr const char* kFormat = "trainbench-checkpoint";
-constexpr const char* kVersion = "1";
+constexpr const char* kVersion = "2";
 constexpr const char* kModelPrefix = "model/";
-constexpr const char* kOptimizerName = "optimizer/archive";
+constexpr const char* kOptimizerPrefix = "optimizer/";
 constexpr const char* kRngName = "rng/cpu";
 
-torch::Tensor bytes_tensor(const std::string& bytes) {
-  torch::Tensor tensor = torch::empty({static_cast<std::int64_t>(bytes.size())}, torch::kUInt8);
-  if (!bytes.empty()) std::memcpy(tensor.data_ptr(), bytes.data(), bytes.size());
-  return tensor;
-}
-
-std::string tensor_bytes(const torch::Tensor& tensor) {
-  return std::string(static_cast<const char*>(tensor.data_ptr()), static_cast<std::size_t>(tensor.numel()));
-}
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
 }  // namespace
 
 void write_checkpoint(const std::filesystem::path& path, const TrainingCheckpoint& checkpoint) {
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& [name, tensor] : checkpoint.model) tensors.emplace_back(kModelPrefix + name, tensor);
-  tensors.emplace_back(kOptimizerName, bytes_tensor(checkpoint.optimizer_archive));
+  for (const auto& [name, tensor] : checkpoint.optimizer.tensors) tensors.emplace_back(kOptimizerPrefix + name, tensor);
   tensors.emplace_back(kRngName, checkpoint.rng_state.to(torch::kCPU).contiguous());
-  const std::vector<std::uint8_t> bytes = weights::serialize_safetensors(
-      tensors, {{"format", kFormat}, {"version", kVersion}, {"state", checkpoint.state.dump()}});
+  const std::vector<std::uint8_t> bytes =
+      weights::serialize_safetensors(tensors, {{"format", kFormat},
+                                               {"version", kVersion},
+                                               {"optimizer", checkpoint.optimizer.groups.dump()},
+                                               {"state", checkpoint.state.dump()}});
   core::write_file_atomically(path, bytes.data(), bytes.size());
 }
 
@@ -52,6 +44,10 @@ TrainingCheckpoint parse_checkpoint(const std::uint8_t* data, std::size_t size, 
     return found == contents.metadata.end() ? std::string() : found->second;
   };
   if (meta("format") != kFormat) throw RunError(name_for_errors + " is not a trainbench checkpoint");
+  if (meta("version") == "1") {
+    throw RunError(name_for_errors + " is a checkpoint of an earlier trainbench (version 1, whose optimizer state " +
+                   "this one no longer reads): start the run again without --resume");
+  }
   if (meta("version") != kVersion) {
     throw RunError(name_for_errors + " is a checkpoint of version '" + meta("version") + "'; this trainbench reads " +
                    kVersion);
@@ -61,20 +57,19 @@ TrainingCheckpoint parse_checkpoint(const std::uint8_t* data, std::size_t size, 
   if (checkpoint.state.is_discarded() || !checkpoint.state.is_object()) {
     throw RunError(name_for_errors + ": the checkpoint's state is not a JSON object");
   }
-  bool has_optimizer = false;
+  // The optimizer's groups are there even before its first step, when it has no tensors yet.
+  checkpoint.optimizer.groups = nlohmann::json::parse(meta("optimizer"), nullptr, /*allow_exceptions=*/false);
+  const bool has_optimizer = checkpoint.optimizer.groups.is_array();
   for (auto& [name, tensor] : contents.tensors) {
-    if (name.rfind(kModelPrefix, 0) == 0) {
+    if (starts_with(name, kModelPrefix)) {
       checkpoint.model.emplace_back(name.substr(std::strlen(kModelPrefix)), std::move(tensor));
-    } else if (name == kOptimizerName || name == kRngName) {
+    } else if (starts_with(name, kOptimizerPrefix)) {
+      checkpoint.optimizer.tensors.emplace_back(name.substr(std::strlen(kOptimizerPrefix)), std::move(tensor));
+    } else if (name == kRngName) {
       if (tensor.scalar_type() != torch::kUInt8 || tensor.dim() != 1) {
         throw RunError(name_for_errors + ": " + name + " must be a 1-D uint8 tensor");
       }
-      if (name == kOptimizerName) {
-        checkpoint.optimizer_archive = tensor_bytes(tensor);
-        has_optimizer = true;
-      } else {
-        checkpoint.rng_state = std::move(tensor);
-      }
+      checkpoint.rng_state = std::move(tensor);
     } else {
       throw RunError(name_for_errors + ": unexpected tensor '" + name + "' in a checkpoint");
     }
@@ -98,29 +93,6 @@ TrainingCheckpoint read_checkpoint(const std::filesystem::path& path) {
     if (failed) throw RunError("cannot read " + path.string());
   }
   return parse_checkpoint(bytes.data(), bytes.size(), path.string());
-}
-
-std::string optimizer_archive(torch::optim::Optimizer& optimizer) {
-  std::ostringstream bytes;
-  torch::serialize::OutputArchive archive;
-  optimizer.save(archive);
-  archive.save_to(bytes);
-  return bytes.str();
-}
-
-void load_optimizer_archive(torch::optim::Optimizer& optimizer, const std::string& bytes,
-                            const std::string& name_for_errors) {
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(bytes.data(), bytes.size());
-    optimizer.load(archive);
-  } catch (const c10::Error& error) {
-    throw RunError(name_for_errors + ": the optimizer state does not load: " + error.what_without_backtrace());
-  } catch (const std::exception& error) {
-    // LibTorch's archive reader compiles TorchScript stored in the archive
-    // and throws std::runtime_error for bad source (found by fuzz_checkpoint).
-    throw RunError(name_for_errors + ": the optimizer state does not load: " + error.what());
-  }
 }
 
 }  // namespace trainbench::train

@@ -5,12 +5,13 @@
 // previous one readable. It is a safetensors file (validated by the strict
 // reader in weights/safetensors.h) holding
 //   model/<name>       the model's parameters and buffers,
-//   optimizer/archive  the optimizer's state as LibTorch's archive bytes (uint8),
+//   optimizer/<name>   AdamW's per-parameter state (train/optimizer_state.h),
 //   rng/cpu            the CPU generator's state (uint8),
-// and in its metadata "format": "trainbench-checkpoint", "version": "1" and
-// "state": the trainer's progress as JSON (train/resume_state.h).
+// and in its metadata "format": "trainbench-checkpoint", "version": "2",
+// "optimizer": AdamW's parameter groups as JSON and "state": the trainer's
+// progress as JSON (train/resume_state.h). Version 1 held the optimizer as
+// LibTorch's archive bytes, whose reader is not safe on hostile files.
 #include <nlohmann/json.hpp>
-#include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include <cstddef>
@@ -20,11 +21,13 @@
 #include <utility>
 #include <vector>
 
+#include "train/optimizer_state.h"
+
 namespace trainbench::train {
 
 struct TrainingCheckpoint {
   std::vector<std::pair<std::string, torch::Tensor>> model;  // state dict, CPU
-  std::string optimizer_archive;  // torch::serialize::OutputArchive bytes
+  OptimizerState optimizer;       // its tensors on the CPU
   torch::Tensor rng_state;        // uint8, at::Generator::get_state() of the CPU generator
   nlohmann::json state;           // the trainer's progress; checked by resume_state_from_json
 };
@@ -38,10 +41,5 @@ void write_checkpoint(const std::filesystem::path& path, const TrainingCheckpoin
 // checkpoint of this format; never reads out of bounds.
 TrainingCheckpoint read_checkpoint(const std::filesystem::path& path);
 TrainingCheckpoint parse_checkpoint(const std::uint8_t* data, std::size_t size, const std::string& name_for_errors);
-
-// The optimizer's state as archive bytes, and back. load throws RunError
-// when the bytes are not an archive of this optimizer's state.
-std::string optimizer_archive(torch::optim::Optimizer& optimizer);
-void load_optimizer_archive(torch::optim::Optimizer& optimizer, const std::string& bytes, const std::string& name_for_errors);
 
 }  // namespace trainbench::train

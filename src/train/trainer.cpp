@@ -242,7 +242,7 @@ void Trainer::restore_checkpoint() {
   if (!report.clean()) {
     throw RunError(file.string() + " does not fit the run's model: " + report.describe_problems());
   }
-  load_optimizer_archive(*optimizer_, checkpoint.optimizer_archive, file.string());
+  load_adamw_state(*optimizer_, checkpoint.optimizer, file.string());
   {
     // The default generator is a shared handle: a copy sets the global state.
     at::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -447,6 +447,9 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
       // Batch norm updates its running statistics in the forward pass; kept
       // so that a step refused for a non-finite loss leaves no trace.
       if (!scaler_) snapshot_buffers();
+      if (config_.simulate_oom_at_step == step_ + 1) {
+        throw std::runtime_error("CUDA out of memory (simulated by --simulate-oom-at-step)");
+      }
       ForwardResult forward = forward_with_loss(*model_, execution_, on_device);
       // Read before the backward pass (the one host sync of a step): a
       // non-finite loss then stops the run while the weights are still those
@@ -602,7 +605,7 @@ void Trainer::save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t 
 
   TrainingCheckpoint checkpoint;
   checkpoint.model = weights::state_dict(*model_);
-  checkpoint.optimizer_archive = optimizer_archive(*optimizer_);
+  checkpoint.optimizer = adamw_state(*optimizer_);
   checkpoint.rng_state = at::detail::getDefaultCPUGenerator().get_state();
   checkpoint.state = to_json(state);
   try {
