@@ -169,6 +169,8 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
+  // For tests: step N fails as out of device memory (see TrainConfig).
+  cmd->add_option("--simulate-oom-at-step", config->simulate_oom_at_step)->group("");
   add_telemetry_flags(cmd, &config->telemetry_interval);
   add_max_image_pixels_flag(cmd);
   auto store_flags = std::make_shared<StoreFlags>();

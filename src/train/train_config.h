@@ -38,6 +38,9 @@ struct TrainConfig {
   bool progress = true;
   double telemetry_interval = 0.5;  // seconds between telemetry samples; 0: no telemetry
   bool overwrite = false;
+  // Tests only (hidden --simulate-oom-at-step): that step fails as out of
+  // device memory, to exercise the message no CPU can produce. Not saved.
+  std::int64_t simulate_oom_at_step = 0;
 };
 
 nlohmann::ordered_json to_json(const TrainConfig& config);

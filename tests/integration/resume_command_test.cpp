@@ -1,7 +1,8 @@
 // Runs that survive: SIGKILL at an arbitrary step then `train --resume` ends
 // bitwise equal to a run never stopped; SIGINT/SIGTERM write a checkpoint and
-// exit 130/143; a non-finite loss stops with the last good checkpoint; a
-// checkpoint that cannot be written is said and the run goes on.
+// exit 130/143; a non-finite loss stops with the last good checkpoint; out of
+// memory names the batch size and the step to resume from; a checkpoint that
+// cannot be written is said and the run goes on.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -96,7 +97,9 @@ void expect_each_step_once(const fs::path& run, int total) {
   int expected = 1;
   for (std::string line; std::getline(metrics, line);) {
     const nlohmann::json record = nlohmann::json::parse(line);
-    if (record["type"] == "train_step") EXPECT_EQ(record["step"].get<int>(), expected++);
+    if (record["type"] == "train_step") {
+      EXPECT_EQ(record["step"].get<int>(), expected++);
+    }
   }
   EXPECT_EQ(expected - 1, total);
 }
@@ -202,9 +205,33 @@ TEST_F(Resume, ANonFiniteLossStopsTheRunWithTheLastGoodCheckpoint) {
   EXPECT_EQ(stopped.rfind("non-finite loss at step ", 0), 0u) << stopped;
   // The checkpoint holds the weights before the bad step: all finite.
   for (const auto& [name, tensor] : testing::read_tensor_file(run / "last_model.safetensors")) {
-    if (tensor.is_floating_point()) EXPECT_TRUE(torch::isfinite(tensor).all().item<bool>()) << name;
+    if (tensor.is_floating_point()) {
+      EXPECT_TRUE(torch::isfinite(tensor).all().item<bool>()) << name;
+    }
   }
   EXPECT_TRUE(fs::exists(run / "checkpoint.safetensors"));
+}
+
+// No CPU runs out of device memory, so the step fails by the hidden
+// --simulate-oom-at-step, through the same path as a real one.
+TEST_F(Resume, OutOfMemoryNamesTheBatchSizeAndTheRunResumesFromItsLastCheckpoint) {
+  const fs::path run = *dir_ / "oom";
+  std::vector<std::string> args = train_args(data(), run);
+  args.insert(args.end(), {"--simulate-oom-at-step", "18"});
+  int code = -1;
+  const std::string out = testing::run_command(trainbench_command(join_args(args)) + " 2>&1", &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("out of memory on cpu at batch size 4 (step 18): lower -b/--batch-size (e.g. -b 2); "
+                     "train --resume " + run.string() + " continues from step 15"),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(fs::exists(run / "summary.json"));
+
+  const std::string resumed =
+      testing::run_command(trainbench_command("train --no-progress --no-db --resume '" + run.string() + "'"), &code);
+  ASSERT_EQ(code, 0) << resumed;
+  expect_each_step_once(run, 42);
+  expect_bitwise_equal_weights(reference() / "last_model.safetensors", run / "last_model.safetensors");
 }
 
 TEST_F(Resume, ACheckpointThatCannotBeWrittenIsSaidAndTheRunGoesOn) {
