@@ -46,10 +46,8 @@ std::vector<torch::Tensor> all_parameters(const torch::optim::Optimizer& optimiz
   return parameters;
 }
 
-// The state read for one parameter, before it is checked whole.
-struct ParameterEntries {
-  std::map<std::string, torch::Tensor> fields;
-};
+// The tensors read for one parameter, by field name, before they are checked together.
+using ParameterFields = std::map<std::string, torch::Tensor>;
 
 double number(const nlohmann::json& group, const char* key, const std::string& where) {
   const auto found = group.find(key);
@@ -78,35 +76,33 @@ AdamWOptions group_options(const nlohmann::json& group, const std::string& where
 }
 
 // Checks one parameter's fields against the parameter and builds its state.
-std::unique_ptr<AdamWParamState> parameter_state(const ParameterEntries& entries, const torch::Tensor& parameter,
+std::unique_ptr<AdamWParamState> parameter_state(const ParameterFields& fields, const torch::Tensor& parameter,
                                                  bool amsgrad, const std::string& where) {
-  const auto field = [&](const char* name) -> const torch::Tensor* {
-    const auto found = entries.fields.find(name);
-    return found == entries.fields.end() ? nullptr : &found->second;
-  };
-  const torch::Tensor* step = field("step");
-  if (!step || !field("exp_avg") || !field("exp_avg_sq") || (amsgrad != (field("max_exp_avg_sq") != nullptr))) {
+  const bool complete = fields.count("step") && fields.count("exp_avg") && fields.count("exp_avg_sq") &&
+                        amsgrad == (fields.count("max_exp_avg_sq") == 1);
+  if (!complete) {
     throw RunError(where + " needs step, exp_avg and exp_avg_sq" +
                    std::string(amsgrad ? " and max_exp_avg_sq (amsgrad)" : " and no max_exp_avg_sq (no amsgrad)"));
   }
-  if (step->scalar_type() != torch::kInt64 || step->dim() != 0 || step->item<std::int64_t>() < 0) {
+  const torch::Tensor& step = fields.at("step");
+  if (step.scalar_type() != torch::kInt64 || step.dim() != 0 || step.item<std::int64_t>() < 0) {
     throw RunError(where + "/step must be a non-negative int64 scalar");
   }
-  auto state = std::make_unique<AdamWParamState>();
-  state->step(step->item<std::int64_t>());
-  for (const char* name : {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {
-    const torch::Tensor* moment = field(name);
-    if (!moment) continue;
-    if (moment->scalar_type() != parameter.scalar_type() || moment->sizes() != parameter.sizes()) {
-      throw RunError(where + "/" + name + " is " + std::string(c10::toString(moment->scalar_type())) + " " +
-                     c10::str(moment->sizes()) + "; the parameter is " +
+  // A moment as the optimizer keeps it: the parameter's dtype, shape and device.
+  const auto moment = [&](const char* name) {
+    const torch::Tensor& tensor = fields.at(name);
+    if (tensor.scalar_type() != parameter.scalar_type() || tensor.sizes() != parameter.sizes()) {
+      throw RunError(where + "/" + name + " is " + std::string(c10::toString(tensor.scalar_type())) + " " +
+                     c10::str(tensor.sizes()) + "; the parameter is " +
                      std::string(c10::toString(parameter.scalar_type())) + " " + c10::str(parameter.sizes()));
     }
-    torch::Tensor on_device = moment->to(parameter.device(), /*non_blocking=*/false, /*copy=*/true).contiguous();
-    if (std::string(name) == "exp_avg") state->exp_avg(on_device);
-    if (std::string(name) == "exp_avg_sq") state->exp_avg_sq(on_device);
-    if (std::string(name) == "max_exp_avg_sq") state->max_exp_avg_sq(on_device);
-  }
+    return tensor.to(parameter.device(), /*non_blocking=*/false, /*copy=*/true).contiguous();
+  };
+  auto state = std::make_unique<AdamWParamState>();
+  state->step(step.item<std::int64_t>());
+  state->exp_avg(moment("exp_avg"));
+  state->exp_avg_sq(moment("exp_avg_sq"));
+  if (amsgrad) state->max_exp_avg_sq(moment("max_exp_avg_sq"));
   return state;
 }
 
@@ -169,7 +165,7 @@ void load_adamw_state(torch::optim::AdamW& optimizer, const OptimizerState& stat
 
   // The tensors, by parameter index, each name checked.
   const std::vector<torch::Tensor> parameters = all_parameters(optimizer);
-  std::map<std::size_t, ParameterEntries> entries;
+  std::map<std::size_t, ParameterFields> fields_of_parameter;
   for (const auto& [name, tensor] : state.tensors) {
     const std::size_t slash = name.find('/');
     const std::string index_text = name.substr(0, slash);
@@ -178,16 +174,16 @@ void load_adamw_state(torch::optim::AdamW& optimizer, const OptimizerState& stat
                         index_text.find_first_not_of("0123456789") == std::string::npos &&
                         (index_text == "0" || index_text[0] != '0');
     const bool known_field = std::find(std::begin(kFields), std::end(kFields), field) != std::end(kFields);
-    if (!digits || !known_field || std::stoul(index_text) >= parameters.size()) {
+    const std::size_t index = digits ? std::stoul(index_text) : parameters.size();
+    if (!known_field || index >= parameters.size()) {
       throw RunError(where + " has an unexpected tensor 'optimizer/" + name + "'");
     }
-    entries[std::stoul(index_text)].fields.emplace(field, tensor);  // names are unique in a safetensors file
+    fields_of_parameter[index].emplace(field, tensor);  // names are unique in a safetensors file
   }
   std::decay_t<decltype(optimizer.state())> loaded;
-  for (const auto& [index, parameter_entries] : entries) {
-    loaded[state_key(parameters[index])] =
-        parameter_state(parameter_entries, parameters[index], amsgrad_of_parameter[index],
-                        where + " parameter " + std::to_string(index));
+  for (const auto& [index, fields] : fields_of_parameter) {
+    loaded[state_key(parameters[index])] = parameter_state(fields, parameters[index], amsgrad_of_parameter[index],
+                                                           where + " parameter " + std::to_string(index));
   }
 
   // Everything checked: only now is the optimizer changed.
