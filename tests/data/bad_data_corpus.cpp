@@ -31,17 +31,6 @@ Bytes text_bytes(const std::string& text) { return Bytes(text.begin(), text.end(
 Bytes plain_jpeg(int seed) { return data::encode_jpeg(test_pattern(48, 40, seed), 90); }
 Bytes plain_png(int seed) { return data::encode_png(test_pattern(44, 36, seed)); }
 
-// Flat-colour PNG specs: every pixel the same samples.
-PngSpec flat_png(int color_type, int bit_depth, std::vector<std::uint16_t> pixel, int width = 20, int height = 14) {
-  PngSpec spec;
-  spec.width = width;
-  spec.height = height;
-  spec.bit_depth = bit_depth;
-  spec.color_type = color_type;
-  for (int i = 0; i < width * height; ++i) spec.samples.insert(spec.samples.end(), pixel.begin(), pixel.end());
-  return spec;
-}
-
 // Writes the entries of one kind into the corpus as it goes.
 class CorpusWriter {
  public:
@@ -126,13 +115,13 @@ void write_grass(CorpusWriter& w) {
   w.good(c, "cmyk.jpg", encode_cmyk_jpeg(cmyk, 32, 24), "a CMYK JPEG (Adobe)", Rgb{200, 40, 120}, 2);
   w.good(c, "gray.jpg", encode_gray_jpeg(std::vector<std::uint8_t>(32 * 24, 77), 32, 24), "a grayscale JPEG",
          Rgb{77, 77, 77}, 1);
-  w.good(c, "gray.png", encode_png_spec(flat_png(PNG_COLOR_TYPE_GRAY, 8, {200})), "an 8-bit grayscale PNG",
+  w.good(c, "gray.png", encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 8, {200})), "an 8-bit grayscale PNG",
          Rgb{200, 200, 200});
-  w.good(c, "gray alpha.png", encode_png_spec(flat_png(PNG_COLOR_TYPE_GRAY_ALPHA, 8, {90, 10})),
+  w.good(c, "gray alpha.png", encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY_ALPHA, 8, {90, 10})),
          "a grayscale PNG with alpha (alpha dropped)", Rgb{90, 90, 90});
-  w.good(c, "rgb16.png", encode_png_spec(flat_png(PNG_COLOR_TYPE_RGB, 16, {0xABCD, 0x1234, 0xFF00})),
+  w.good(c, "rgb16.png", encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_RGB, 16, {0xABCD, 0x1234, 0xFF00})),
          "a 16-bit RGB PNG (high bytes kept)", Rgb{0xAB, 0x12, 0xFF});
-  w.good(c, "gray16.png", encode_png_spec(flat_png(PNG_COLOR_TYPE_GRAY, 16, {0x8081})), "a 16-bit grayscale PNG",
+  w.good(c, "gray16.png", encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 16, {0x8081})), "a 16-bit grayscale PNG",
          Rgb{0x80, 0x80, 0x80});
 
   Bytes cut = data::encode_jpeg(test_pattern(64, 64, 201), 90);
@@ -157,17 +146,17 @@ void write_grass(CorpusWriter& w) {
 
 void write_stone(CorpusWriter& w) {
   const std::string c = "stone";
-  PngSpec palette = flat_png(PNG_COLOR_TYPE_PALETTE, 8, {2});
+  PngSpec palette = flat_png_spec(PNG_COLOR_TYPE_PALETTE, 8, {2});
   palette.palette = {{0, 0, 0}, {255, 255, 255}, {12, 34, 56}};
   w.good(c, "palette.png", encode_png_spec(palette), "an 8-bit palette PNG", Rgb{12, 34, 56});
-  PngSpec transparent = flat_png(PNG_COLOR_TYPE_PALETTE, 4, {1});
+  PngSpec transparent = flat_png_spec(PNG_COLOR_TYPE_PALETTE, 4, {1});
   transparent.palette = {{9, 9, 9}, {250, 128, 3}};
   transparent.palette_alpha = {255, 0};
   w.good(c, "palette with transparency.png", encode_png_spec(transparent),
          "a 4-bit palette PNG with tRNS (transparency dropped)", Rgb{250, 128, 3});
-  w.good(c, "rgba.png", encode_png_spec(flat_png(PNG_COLOR_TYPE_RGB_ALPHA, 8, {5, 6, 7, 0})),
+  w.good(c, "rgba.png", encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_RGB_ALPHA, 8, {5, 6, 7, 0})),
          "an RGBA PNG, fully transparent (alpha dropped)", Rgb{5, 6, 7});
-  PngSpec interlaced = flat_png(PNG_COLOR_TYPE_RGB, 8, {10, 200, 30}, 33, 17);
+  PngSpec interlaced = flat_png_spec(PNG_COLOR_TYPE_RGB, 8, {10, 200, 30}, 33, 17);
   interlaced.interlaced = true;
   w.good(c, "interlaced.png", encode_png_spec(interlaced), "an Adam7-interlaced PNG", Rgb{10, 200, 30});
   fs::create_symlink("plain_00.jpg", w.path(c, "link to plain.jpg"));
@@ -250,29 +239,32 @@ Corpus write_bad_data_corpus(const fs::path& root, int plain_per_class) {
   return corpus;
 }
 
-Bytes encode_cmyk_jpeg(const std::vector<std::uint8_t>& cmyk, int width, int height) {
+namespace {
+
+// A TurboJPEG encode at quality 95; `what` names it in the error.
+Bytes encode_turbojpeg(const std::vector<std::uint8_t>& pixels, int width, int height, int pixel_format,
+                       int subsampling, const char* what) {
   tjhandle handle = tjInitCompress();
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
-  // 4:4:4 so that a flat colour survives exactly but for rounding.
-  const int rc = tjCompress2(handle, cmyk.data(), width, 0, height, TJPF_CMYK, &jpeg, &size, TJSAMP_444, 95, 0);
+  const int rc =
+      tjCompress2(handle, pixels.data(), width, 0, height, pixel_format, &jpeg, &size, subsampling, 95, 0);
   tjDestroy(handle);
-  if (rc != 0) throw std::runtime_error("tjCompress2 (CMYK) failed");
+  if (rc != 0) throw std::runtime_error(std::string("tjCompress2 (") + what + ") failed");
   Bytes bytes(jpeg, jpeg + size);
   tjFree(jpeg);
   return bytes;
 }
 
+}  // namespace
+
+Bytes encode_cmyk_jpeg(const std::vector<std::uint8_t>& cmyk, int width, int height) {
+  // 4:4:4 so that a flat colour survives exactly but for rounding.
+  return encode_turbojpeg(cmyk, width, height, TJPF_CMYK, TJSAMP_444, "CMYK");
+}
+
 Bytes encode_gray_jpeg(const std::vector<std::uint8_t>& gray, int width, int height) {
-  tjhandle handle = tjInitCompress();
-  unsigned char* jpeg = nullptr;
-  unsigned long size = 0;
-  const int rc = tjCompress2(handle, gray.data(), width, 0, height, TJPF_GRAY, &jpeg, &size, TJSAMP_GRAY, 95, 0);
-  tjDestroy(handle);
-  if (rc != 0) throw std::runtime_error("tjCompress2 (gray) failed");
-  Bytes bytes(jpeg, jpeg + size);
-  tjFree(jpeg);
-  return bytes;
+  return encode_turbojpeg(gray, width, height, TJPF_GRAY, TJSAMP_GRAY, "gray");
 }
 
 namespace {
@@ -320,6 +312,16 @@ std::vector<Bytes> packed_rows(const PngSpec& spec) {
 }
 
 }  // namespace
+
+PngSpec flat_png_spec(int color_type, int bit_depth, std::vector<std::uint16_t> pixel, int width, int height) {
+  PngSpec spec;
+  spec.width = width;
+  spec.height = height;
+  spec.bit_depth = bit_depth;
+  spec.color_type = color_type;
+  for (int i = 0; i < width * height; ++i) spec.samples.insert(spec.samples.end(), pixel.begin(), pixel.end());
+  return spec;
+}
 
 Bytes encode_png_spec(const PngSpec& spec) {
   std::vector<Bytes> rows = packed_rows(spec);

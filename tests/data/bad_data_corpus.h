@@ -74,6 +74,8 @@ struct PngSpec {
   bool interlaced = false;                           // Adam7
 };
 std::vector<std::uint8_t> encode_png_spec(const PngSpec& spec);
+// A spec whose every pixel has the same samples (`pixel`: one value per channel).
+PngSpec flat_png_spec(int color_type, int bit_depth, std::vector<std::uint16_t> pixel, int width = 20, int height = 14);
 
 // The same bytes with the JPEG's SOF0 or the PNG's IHDR claiming another size
 // (the PNG's chunk CRC recomputed, so only the size is wrong).

@@ -15,6 +15,7 @@ namespace trainbench::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::flat_png_spec;
 using testing::PngSpec;
 using testing::ScopedMaxImagePixels;
 using testing::TempDir;
@@ -163,16 +164,6 @@ void expect_flat(const Image& image, int r, int g, int b, int tolerance) {
                               << int(image.pixels[2]);
 }
 
-PngSpec flat_spec(int color_type, int bit_depth, std::vector<std::uint16_t> pixel, int width = 9, int height = 5) {
-  PngSpec spec;
-  spec.width = width;
-  spec.height = height;
-  spec.bit_depth = bit_depth;
-  spec.color_type = color_type;
-  for (int i = 0; i < width * height; ++i) spec.samples.insert(spec.samples.end(), pixel.begin(), pixel.end());
-  return spec;
-}
-
 Image decode(const std::vector<std::uint8_t>& bytes) { return decode_image(bytes.data(), bytes.size()); }
 
 // TurboJPEG writes CMYK as Adobe does (inverted ink values, YCCK); decoding
@@ -195,14 +186,14 @@ TEST(ImageCodec, GrayscaleJpegIsReplicatedToRgb) {
 TEST(ImageCodec, PaletteColoursComeOutExactly) {
   for (int depth : {1, 2, 4, 8}) {
     SCOPED_TRACE("bit depth " + std::to_string(depth));
-    PngSpec spec = flat_spec(PNG_COLOR_TYPE_PALETTE, depth, {1});
+    PngSpec spec = flat_png_spec(PNG_COLOR_TYPE_PALETTE, depth, {1});
     spec.palette = {{0, 0, 0}, {12, 34, 56}};
     expect_flat(decode(testing::encode_png_spec(spec)), 12, 34, 56, 0);
     spec.palette_alpha = {255, 0};  // index 1 fully transparent
     expect_flat(decode(testing::encode_png_spec(spec)), 12, 34, 56, 0);
   }
   // Two colours side by side stay apart.
-  PngSpec two = flat_spec(PNG_COLOR_TYPE_PALETTE, 4, {0}, 2, 1);
+  PngSpec two = flat_png_spec(PNG_COLOR_TYPE_PALETTE, 4, {0}, 2, 1);
   two.samples = {3, 1};
   two.palette = {{0, 0, 0}, {250, 128, 3}, {1, 1, 1}, {7, 77, 177}};
   const Image image = decode(testing::encode_png_spec(two));
@@ -210,21 +201,21 @@ TEST(ImageCodec, PaletteColoursComeOutExactly) {
 }
 
 TEST(ImageCodec, SixteenBitPngKeepsTheHighByte) {
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_RGB, 16, {0xABCD, 0x1234, 0xFF00}))), 0xAB,
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_RGB, 16, {0xABCD, 0x1234, 0xFF00}))), 0xAB,
               0x12, 0xFF, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_GRAY, 16, {0x80FF}))), 0x80, 0x80, 0x80, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_RGB_ALPHA, 16, {0x0102, 0x0304, 0x0506, 0}))),
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 16, {0x80FF}))), 0x80, 0x80, 0x80, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_RGB_ALPHA, 16, {0x0102, 0x0304, 0x0506, 0}))),
               1, 3, 5, 0);
 }
 
 // Gray is replicated, alpha is dropped (not composited), low bit depths are
 // scaled to 0..255 as PNG defines (a 2-bit 3 is 255).
 TEST(ImageCodec, GrayAndAlphaPngsBecomeRgb) {
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_GRAY, 8, {200}))), 200, 200, 200, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_GRAY, 2, {3}))), 255, 255, 255, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_GRAY, 4, {5}))), 85, 85, 85, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_GRAY_ALPHA, 8, {90, 10}))), 90, 90, 90, 0);
-  expect_flat(decode(testing::encode_png_spec(flat_spec(PNG_COLOR_TYPE_RGB_ALPHA, 8, {5, 6, 7, 0}))), 5, 6, 7, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 8, {200}))), 200, 200, 200, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 2, {3}))), 255, 255, 255, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY, 4, {5}))), 85, 85, 85, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_GRAY_ALPHA, 8, {90, 10}))), 90, 90, 90, 0);
+  expect_flat(decode(testing::encode_png_spec(flat_png_spec(PNG_COLOR_TYPE_RGB_ALPHA, 8, {5, 6, 7, 0}))), 5, 6, 7, 0);
 }
 
 TEST(ImageCodec, InterlacedPngIsTheSamePicture) {
