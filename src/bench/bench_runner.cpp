@@ -12,6 +12,7 @@
 #include "bench/peak_memory.h"
 #include "bench/peak_probe.h"
 #include "bench/statistics.h"
+#include "core/collect_provenance.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -28,6 +29,8 @@
 #include "train/train_step.h"
 
 namespace trainbench::bench {
+using store::BenchRow;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -270,7 +273,7 @@ BenchRow BenchRunner::run(const BenchCase& test) {
   }
   set_phase("between tests");
   collect_telemetry(first_sample, &row);
-  row.provenance = collect_provenance(device);
+  row.provenance = core::collect_provenance(device);
   return row;
 }
 

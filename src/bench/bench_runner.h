@@ -1,5 +1,5 @@
 #pragma once
-// Runs the tests of `trainbench bench`, one BenchRow each. A test builds a
+// Runs the tests of `trainbench bench`, one store::BenchRow each. A test builds a
 // fresh model and optimizer (same seed every time), times its very first step
 // (the cold start: allocation, kernel selection, cuDNN autotuning), runs the
 // rest of the warm-up untimed, then times `repetitions` windows of `steps`
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "bench/bench_matrix.h"
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 #include "data/image_folder.h"
 #include "telemetry/sampler.h"
 #include "train/progress_bar.h"
@@ -54,17 +54,17 @@ class BenchRunner {
 
   // Never throws for a failing test: the row says what went wrong. Throws
   // BenchInterrupted when interrupted (the test has no row then).
-  BenchRow run(const BenchCase& test);
+  store::BenchRow run(const BenchCase& test);
   // The telemetry samples taken during the last run() (empty without a sampler).
   const std::vector<telemetry::TelemetrySample>& last_test_telemetry() const { return last_test_telemetry_; }
 
  private:
-  void measure(const BenchCase& test, int batch_size, BenchRow* row);
+  void measure(const BenchCase& test, int batch_size, store::BenchRow* row);
   double forward_flops(const std::string& model, int image_size);
   const data::ImageFolder& real_data();
   void set_phase(const std::string& phase);
   // Keeps the samples since the test began and puts their timed-step means in the row.
-  void collect_telemetry(std::size_t first_sample, BenchRow* row);
+  void collect_telemetry(std::size_t first_sample, store::BenchRow* row);
 
   BenchOptions options_;
   train::ProgressBoard& board_;

@@ -7,6 +7,11 @@
 #include "core/text.h"
 
 namespace trainbench::bench {
+using store::BenchRow;
+using store::bench_key_columns;
+using store::to_row;
+using core::Row;
+
 namespace {
 
 // A first pass slower than this share of the steady rate gets a note: the

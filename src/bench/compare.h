@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 #include "bench/compare_rules.h"
 
 namespace trainbench::bench {
@@ -50,7 +50,7 @@ struct TrainingSide {
 struct BenchSide {
   std::string label;
   std::string description;
-  std::vector<BenchRow> rows;
+  std::vector<store::BenchRow> rows;
 };
 
 enum class FigureKind {
@@ -92,7 +92,7 @@ ComparedFigure compare_duration(const std::string& name, const Estimate& a, cons
 
 // "train resnet18d b32 288px amp=bf16 contiguous synthetic": a bench test in
 // a few words (the device too unless include_device is false).
-std::string describe_bench_test(const BenchRow& row, bool include_device);
+std::string describe_bench_test(const store::BenchRow& row, bool include_device);
 
 Comparison compare_benches(const BenchSide& a, const BenchSide& b);
 Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b);

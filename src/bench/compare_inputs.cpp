@@ -12,6 +12,9 @@
 #include "train/run_folder.h"
 
 namespace trainbench::bench {
+using store::BenchRow;
+using store::bench_row_from_json;
+
 namespace {
 
 namespace fs = std::filesystem;

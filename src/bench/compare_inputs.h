@@ -43,6 +43,6 @@ TrainingSide load_run_folder(const std::filesystem::path& folder);
 
 // Bench rows of a JSON array or JSONL file; throws UsageError naming the file
 // (and line) that does not hold them.
-std::vector<BenchRow> load_bench_file(const std::filesystem::path& file);
+std::vector<store::BenchRow> load_bench_file(const std::filesystem::path& file);
 
 }  // namespace trainbench::bench

@@ -1,16 +1,11 @@
 #pragma once
 // Out of memory during a bench test is an answer, not a crash: halve the
-// batch and try again, and say so in the row.
-#include <exception>
+// batch and try again, and say so in the row. What counts as out of memory
+// is core/out_of_memory.h's.
 #include <functional>
 #include <string>
 
 namespace trainbench::bench {
-
-// Whether an exception is an allocation failure: c10::OutOfMemoryError (CUDA,
-// XPU, MPS), std::bad_alloc, or a LibTorch error whose message says the
-// allocator ran out ("out of memory", "can't allocate memory", ...).
-bool is_out_of_memory(const std::exception& error);
 
 struct BackoffOutcome {
   int batch_size = 0;  // the batch that ran

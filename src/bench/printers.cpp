@@ -5,11 +5,16 @@
 #include <functional>
 #include <set>
 
-#include "bench/provenance.h"
+#include "core/provenance.h"
 #include "core/error.h"
 #include "core/text.h"
 
 namespace trainbench::bench {
+using core::Column;
+using core::ColumnType;
+using core::Row;
+using core::Table;
+
 namespace {
 
 const Row& cell(const Row& row, const std::string& name) {
@@ -203,7 +208,7 @@ std::string format_markdown(const Table& table) {
   if (table.rows.empty()) return "No rows" + (table.name.empty() ? std::string() : " in " + table.name) + ".\n";
 
   std::set<std::string> provenance;
-  for (const Column& c : provenance_columns()) provenance.insert(c.name);
+  for (const Column& c : core::provenance_columns()) provenance.insert(c.name);
 
   std::vector<std::string> header;  // "model resnet18": test identity every row shares
   std::set<std::string> shared_provenance;

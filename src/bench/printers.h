@@ -5,7 +5,7 @@
 // in a line below; csv/json/jsonl/sql show every column, reals to every digit.
 #include <string>
 
-#include "bench/table.h"
+#include "core/table.h"
 
 namespace trainbench::bench {
 
@@ -14,12 +14,12 @@ enum class OutputFormat { kMarkdown, kCsv, kJson, kJsonl, kSql };
 // "md", "csv", "json", "jsonl", "sql"; throws UsageError listing them otherwise.
 OutputFormat parse_output_format(const std::string& text);
 
-std::string format_markdown(const Table& table);
-std::string format_csv(const Table& table);    // RFC 4180 quoting, header line first
-std::string format_json(const Table& table);   // one JSON array of row objects
-std::string format_jsonl(const Table& table);  // one row object per line
-std::string format_sql(const Table& table);    // CREATE TABLE IF NOT EXISTS + one INSERT per row; sqlite3 accepts it
+std::string format_markdown(const core::Table& table);
+std::string format_csv(const core::Table& table);    // RFC 4180 quoting, header line first
+std::string format_json(const core::Table& table);   // one JSON array of row objects
+std::string format_jsonl(const core::Table& table);  // one row object per line
+std::string format_sql(const core::Table& table);    // CREATE TABLE IF NOT EXISTS + one INSERT per row; sqlite3 accepts it
 
-std::string format_table(const Table& table, OutputFormat format);
+std::string format_table(const core::Table& table, OutputFormat format);
 
 }  // namespace trainbench::bench

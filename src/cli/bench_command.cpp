@@ -93,7 +93,7 @@ int run_bench(BenchFlags flags) {
   const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(flags.telemetry_interval);
   std::fflush(stderr);
 
-  bench::Table table{"bench_results", bench::bench_columns(), {}};
+  core::Table table{"bench_results", store::bench_columns(), {}};
   int failed = 0;
   {
     const bool live = !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
@@ -104,7 +104,7 @@ int run_bench(BenchFlags flags) {
       if (i > 0 && flags.delay_seconds > 0) {
         std::this_thread::sleep_for(std::chrono::duration<double>(flags.delay_seconds));
       }
-      bench::BenchRow row;
+      store::BenchRow row;
       try {
         row = runner.run(tests[i]);
       } catch (const bench::BenchInterrupted&) {
@@ -125,7 +125,7 @@ int run_bench(BenchFlags flags) {
           board.message(std::string("warning: row not stored: ") + error.what());
         }
       }
-      table.rows.push_back(bench::to_row(row));
+      table.rows.push_back(store::to_row(row));
       board.advance_outer();
     }
     board.end_outer();

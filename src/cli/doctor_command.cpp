@@ -8,7 +8,7 @@ namespace trainbench::cli {
 namespace {
 
 int run_doctor_command(const doctor::DoctorOptions& options, bool json) {
-  const std::vector<doctor::CheckResult> results = doctor::run_doctor(doctor::SystemView::current(), options);
+  const std::vector<doctor::CheckResult> results = doctor::run_doctor(core::SystemView::current(), options);
   if (json) {
     std::printf("%s\n", doctor::to_json(results).dump(2).c_str());
   } else {

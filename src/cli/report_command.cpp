@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "bench/compare_inputs.h"
-#include "bench/provenance.h"
+#include "core/provenance.h"
 #include "bench/reference_figures.h"
 #include "cli/commands.h"
 #include "core/atomic_file.h"
@@ -42,7 +42,7 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 }
 
 // Bench rows of the results store that match every filter ("all": every row).
-std::vector<bench::BenchRow> stored_bench_rows(const ReportOptions& options, std::string* source) {
+std::vector<store::BenchRow> stored_bench_rows(const ReportOptions& options, std::string* source) {
   std::vector<store::Filter> filters;
   for (const std::string& text : options.db_filters) {
     if (text != "all") filters.push_back(store::parse_filter(text));
@@ -51,9 +51,9 @@ std::vector<bench::BenchRow> stored_bench_rows(const ReportOptions& options, std
   std::error_code error;
   if (!fs::exists(path, error)) throw UsageError("no results database at " + path.string() + " (see --db)");
   const store::ResultsStore results = store::ResultsStore::open(path);
-  const bench::Table table = results.query(store::ResultKind::kBench, filters);
-  std::vector<bench::BenchRow> rows;
-  for (const bench::Row& row : table.rows) {
+  const core::Table table = results.query(store::ResultKind::kBench, filters);
+  std::vector<store::BenchRow> rows;
+  for (const core::Row& row : table.rows) {
     if (const auto stored = results.bench_by_id(row["id"].get<std::int64_t>())) rows.push_back(*stored);
   }
   if (rows.empty()) throw UsageError("no stored bench rows in " + path.string() + " match " + core::join(options.db_filters, " and "));
@@ -70,19 +70,19 @@ int run_report(const ReportOptions& options) {
   for (const std::string& run : options.runs) input.runs.push_back(report::load_report_run(run));
   std::vector<std::string> sources;
   for (const std::string& file : options.bench_files) {
-    std::vector<bench::BenchRow> rows = bench::load_bench_file(file);
+    std::vector<store::BenchRow> rows = bench::load_bench_file(file);
     input.bench_rows.insert(input.bench_rows.end(), rows.begin(), rows.end());
     sources.push_back(file);
   }
   if (options.from_db) {
     std::string source;
-    std::vector<bench::BenchRow> rows = stored_bench_rows(options, &source);
+    std::vector<store::BenchRow> rows = stored_bench_rows(options, &source);
     input.bench_rows.insert(input.bench_rows.end(), rows.begin(), rows.end());
     sources.push_back(source);
   }
   input.bench_source = core::join(sources, " and ");
   input.references = options.references;
-  input.generated_at = bench::utc_timestamp_now();
+  input.generated_at = core::utc_timestamp_now();
 
   const report::Document document = report::build_report(input);
   const fs::path output = options.output;

@@ -26,7 +26,7 @@ struct ResultsOptions {
 // Nothing to list is not a failure: markdown says so on stdout; the machine
 // formats print their empty form there (a csv header, "[]") so a script
 // still parses it, and say why on stderr.
-void print_nothing(const bench::Table& empty_table, bench::OutputFormat format, const std::string& message) {
+void print_nothing(const core::Table& empty_table, bench::OutputFormat format, const std::string& message) {
   if (format == bench::OutputFormat::kMarkdown) {
     std::printf("%s\n", message.c_str());
     return;
@@ -49,16 +49,16 @@ int run_results(const ResultsOptions& options) {
       throw UsageError("no results database at " + path.string() +
                        " (--db names a file that `bench` or `train` stored results in)");
     }
-    bench::Table empty{kind == store::ResultKind::kBench ? "bench_results" : "train_runs",
-                       {{"id", bench::ColumnType::kInteger, ""}}, {}};
-    const std::vector<bench::Column>& columns =
-        kind == store::ResultKind::kBench ? bench::bench_columns() : store::train_columns();
+    core::Table empty{kind == store::ResultKind::kBench ? "bench_results" : "train_runs",
+                       {{"id", core::ColumnType::kInteger, ""}}, {}};
+    const std::vector<core::Column>& columns =
+        kind == store::ResultKind::kBench ? store::bench_columns() : store::train_columns();
     empty.columns.insert(empty.columns.end(), columns.begin(), columns.end());
     print_nothing(empty, format, "no stored " + what + " in " + path.string() + " (nothing has been stored yet)");
     return 0;
   }
   const store::ResultsStore store = store::ResultsStore::open(path);
-  const bench::Table table = store.query(kind, filters, options.last);
+  const core::Table table = store.query(kind, filters, options.last);
   if (table.rows.empty()) {
     const std::string message =
         filters.empty() ? "no stored " + what + " in " + path.string()

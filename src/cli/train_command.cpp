@@ -9,7 +9,7 @@
 #include "cli/image_limit_flag.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
-#include "bench/provenance.h"
+#include "core/collect_provenance.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "train/run_folder.h"
@@ -44,7 +44,7 @@ void store_run(const train::TrainConfig& config, const train::RunSummary& summar
   std::ifstream config_file(run_dir / train::RunFiles::kConfig);
   record.config = nlohmann::ordered_json::parse(config_file, nullptr, /*allow_exceptions=*/false);
   if (record.config.is_discarded()) record.config = train::to_json(config);
-  record.provenance = bench::collect_provenance(core::resolve_device(summary.device));
+  record.provenance = core::collect_provenance(core::resolve_device(summary.device));
   try {
     const std::int64_t id = results->insert_train(record);
     results->insert_telemetry(store::ResultKind::kTrain, id,

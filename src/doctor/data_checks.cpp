@@ -253,7 +253,7 @@ std::vector<fs::path> list_image_files(const fs::path& folder, std::size_t limit
   return files;
 }
 
-std::vector<CheckResult> check_data_folder(const SystemView& system, const fs::path& data) {
+std::vector<CheckResult> check_data_folder(const core::SystemView& system, const fs::path& data) {
   const std::string shown = data.string();
   const std::string make_one = "pass a folder with one sub-folder of images per class (e.g. from `trainbench data synth`)";
   std::error_code error;

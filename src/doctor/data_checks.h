@@ -90,6 +90,6 @@ CheckResult evaluate_read_throughput(const ReadMeasurement& measurement,
 // them (the read test needs a sample, not a census of 150,000 files).
 std::vector<std::filesystem::path> list_image_files(const std::filesystem::path& folder, std::size_t limit);
 
-std::vector<CheckResult> check_data_folder(const SystemView& system, const std::filesystem::path& data);
+std::vector<CheckResult> check_data_folder(const core::SystemView& system, const std::filesystem::path& data);
 
 }  // namespace trainbench::doctor

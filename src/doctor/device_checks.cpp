@@ -10,6 +10,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "core/host_facts.h"
 #include "core/text.h"
 #include "core/torch_compat.h"
 
@@ -190,7 +191,7 @@ std::string vendor_name(unsigned vendor) {
   return "vendor " + hex4(vendor);
 }
 
-std::optional<std::vector<PciGpu>> scan_pci_gpus(const SystemView& system) {
+std::optional<std::vector<PciGpu>> scan_pci_gpus(const core::SystemView& system) {
   std::error_code error;
   fs::directory_iterator it(system.path(kPciDevices), error);
   if (error) return std::nullopt;
@@ -223,36 +224,7 @@ std::optional<std::vector<PciGpu>> scan_pci_gpus(const SystemView& system) {
   return gpus;
 }
 
-std::string parse_runtime_version(const std::string& show_config, const std::string& runtime) {
-  const std::string marker = "- " + runtime + " ";
-  const auto at = show_config.find(marker);
-  if (at == std::string::npos) return "";
-  const auto start = at + marker.size();
-  const auto end = show_config.find_first_of(" \t\r\n", start);
-  return show_config.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
 
-std::string parse_nvidia_driver_version(const std::string& proc_text) {
-  // The version is the first token after "Kernel Module" that starts with a digit.
-  const std::string marker = "Kernel Module";
-  auto at = proc_text.find(marker);
-  if (at == std::string::npos) return "";
-  at += marker.size();
-  const auto line_end = proc_text.find('\n', at);
-  std::string rest = proc_text.substr(at, line_end == std::string::npos ? std::string::npos : line_end - at);
-  // Open kernel modules write "Open Kernel Module for x86_64  550.54.14 ...".
-  std::size_t position = 0;
-  while (position < rest.size()) {
-    const auto start = rest.find_first_not_of(" \t", position);
-    if (start == std::string::npos) break;
-    const auto end = rest.find_first_of(" \t", start);
-    const std::string token = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!token.empty() && token[0] >= '0' && token[0] <= '9' && token.find('.') != std::string::npos) return token;
-    if (end == std::string::npos) break;
-    position = end;
-  }
-  return "";
-}
 
 std::optional<std::pair<int, int>> parse_kernel_version(const std::string& release) {
   int major = 0;
@@ -423,20 +395,20 @@ LibTorchFacts query_libtorch() {
   // show_config has the same shape on every LibTorch version and asks the
   // CUDA/HIP runtime for its version without touching a device.
   const std::string config = at::show_config();
-  facts.cuda_runtime = parse_runtime_version(config, "CUDA Runtime");
-  facts.hip_runtime = parse_runtime_version(config, "HIP Runtime");
+  facts.cuda_runtime = core::parse_runtime_version(config, "CUDA Runtime");
+  facts.hip_runtime = core::parse_runtime_version(config, "HIP Runtime");
   facts.can_have_xpu = compat::kTorchMajor >= 2;
   facts.devices = core::list_devices();
   return facts;
 }
 
-MachineGpuFacts gather_machine_gpu_facts(const SystemView& system) {
+MachineGpuFacts gather_machine_gpu_facts(const core::SystemView& system) {
   MachineGpuFacts facts;
   const auto gpus = scan_pci_gpus(system);
   facts.pci_readable = gpus.has_value();
   if (gpus) facts.gpus = *gpus;
   if (const auto version = system.read_file("/proc/driver/nvidia/version")) {
-    facts.nvidia_driver_version = parse_nvidia_driver_version(*version);
+    facts.nvidia_driver_version = core::parse_nvidia_driver_version(*version);
   }
   std::error_code error;
   for (fs::directory_iterator it(system.path("/dev"), error), end; !error && it != end; it.increment(error)) {
@@ -466,7 +438,7 @@ MachineGpuFacts gather_machine_gpu_facts(const SystemView& system) {
   return facts;
 }
 
-std::vector<CheckResult> check_devices(const SystemView& system) {
+std::vector<CheckResult> check_devices(const core::SystemView& system) {
   return evaluate_devices(query_libtorch(), gather_machine_gpu_facts(system));
 }
 

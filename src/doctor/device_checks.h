@@ -35,7 +35,7 @@ struct PciGpu {
 
 // Every GPU under <root>/sys/bus/pci/devices, sorted by address; nullopt when
 // the folder cannot be read (no sysfs, e.g. some containers).
-std::optional<std::vector<PciGpu>> scan_pci_gpus(const SystemView& system);
+std::optional<std::vector<PciGpu>> scan_pci_gpus(const core::SystemView& system);
 
 // "NVIDIA", "Intel", "AMD" or "vendor 0x1234".
 std::string vendor_name(unsigned vendor);
@@ -48,10 +48,6 @@ struct LibTorchFacts {
   bool can_have_xpu = false;  // LibTorch 2.x: XPU is native there (1.13 needs Intel's extension)
   std::vector<core::DeviceDescription> devices;  // core::list_devices(): CPU first
 };
-
-// The runtime versions from at::show_config()'s text ("  - CUDA Runtime 12.4",
-// "  - HIP Runtime 6.2.41133"); empty when the line is absent.
-std::string parse_runtime_version(const std::string& show_config, const std::string& runtime);
 
 // What the machine shows around its GPUs.
 struct MachineGpuFacts {
@@ -69,10 +65,6 @@ struct MachineGpuFacts {
   std::string kernel_release;             // /proc/sys/kernel/osrelease, e.g. "6.5.0-14-generic"
   std::optional<std::string> cuda_visible_devices;  // the environment variable, when set
 };
-
-// "550.54.14" from /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX
-// x86_64 Kernel Module  550.54.14  Thu Feb 22 ..."); empty when not found.
-std::string parse_nvidia_driver_version(const std::string& proc_text);
 
 // (major, minor) of a kernel release like "6.5.0-14-generic"; nullopt when unparsable.
 std::optional<std::pair<int, int>> parse_kernel_version(const std::string& release);
@@ -107,8 +99,8 @@ std::vector<CheckResult> evaluate_devices(const LibTorchFacts& torch, const Mach
 
 // The facts from this process's LibTorch, and from the view's /sys, /dev, /proc.
 LibTorchFacts query_libtorch();
-MachineGpuFacts gather_machine_gpu_facts(const SystemView& system);
+MachineGpuFacts gather_machine_gpu_facts(const core::SystemView& system);
 
-std::vector<CheckResult> check_devices(const SystemView& system);
+std::vector<CheckResult> check_devices(const core::SystemView& system);
 
 }  // namespace trainbench::doctor

@@ -30,7 +30,7 @@ std::string line(const CheckResult& r) {
 
 }  // namespace
 
-std::vector<CheckResult> run_doctor(const SystemView& view, const DoctorOptions& options) {
+std::vector<CheckResult> run_doctor(const core::SystemView& view, const DoctorOptions& options) {
   std::vector<CheckResult> results;
   // Threads first: they report LibTorch's defaults, read before the BLAS
   // probe in check_build runs anything on its pools.

@@ -16,7 +16,7 @@ struct DoctorOptions {
 };
 
 // Threads, build, environment, devices, then the data folder when given.
-std::vector<CheckResult> run_doctor(const SystemView& view, const DoctorOptions& options);
+std::vector<CheckResult> run_doctor(const core::SystemView& view, const DoctorOptions& options);
 
 // {"summary": {"ok": n, "warn": n, "fail": n}, "checks": [{"group", "name",
 // "status", "evidence", "advice"}, ...]} with the checks in run order.

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/host_facts.h"
 #include "core/text.h"
 #include "core/threads.h"
 #include "core/torch_compat.h"
@@ -77,7 +78,7 @@ int blas_rank(const std::string& path, const std::string& kind) {
 
 // ---------------------------------------------------------------- build ----
 
-std::string resolve_in_view(const SystemView& view, const std::string& absolute) {
+std::string resolve_in_view(const core::SystemView& view, const std::string& absolute) {
   std::string current = absolute;
   for (int hop = 0; hop < 16; ++hop) {  // 16: loops end here, chains never get near it
     std::error_code error;
@@ -91,7 +92,7 @@ std::string resolve_in_view(const SystemView& view, const std::string& absolute)
   return current;
 }
 
-BlasLibrary find_blas(const SystemView& view, const std::string& maps) {
+BlasLibrary find_blas(const core::SystemView& view, const std::string& maps) {
   BlasLibrary best;
   int best_rank = 1000;
   std::istringstream lines(maps);
@@ -200,7 +201,7 @@ CheckResult libtorch_backends() {
 
 }  // namespace
 
-std::vector<CheckResult> check_build(const SystemView& view) {
+std::vector<CheckResult> check_build(const core::SystemView& view) {
   std::vector<CheckResult> results;
   results.push_back(libtorch_backends());
   const BlasLibrary library = find_blas(view, view.read_file("/proc/self/maps").value_or(""));
@@ -225,7 +226,7 @@ namespace {
 // OMP_NUM_THREADS and friends: 1 quietly starves LibTorch and its BLAS of
 // cores; more than the cores oversubscribes them. `readers` names who follows
 // the variable, `when_one` what a 1 costs training.
-CheckResult thread_variable(const SystemView& view, const std::string& variable, const std::string& readers,
+CheckResult thread_variable(const core::SystemView& view, const std::string& variable, const std::string& readers,
                             const std::string& when_one, int cores) {
   const std::string name = core::lowercase(variable);
   const std::optional<std::string> value = view.env(variable);
@@ -251,7 +252,7 @@ CheckResult thread_variable(const SystemView& view, const std::string& variable,
 
 }  // namespace
 
-std::vector<CheckResult> evaluate_threads(const SystemView& view, const ThreadFacts& facts) {
+std::vector<CheckResult> evaluate_threads(const core::SystemView& view, const ThreadFacts& facts) {
   std::vector<CheckResult> results;
   const int cores = facts.available_cores;
   const std::string cores_text = std::to_string(cores);
@@ -306,11 +307,11 @@ std::vector<CheckResult> evaluate_threads(const SystemView& view, const ThreadFa
   return results;
 }
 
-std::vector<CheckResult> check_threads(const SystemView& view) { return evaluate_threads(view, measure_threads()); }
+std::vector<CheckResult> check_threads(const core::SystemView& view) { return evaluate_threads(view, measure_threads()); }
 
 // ---------------------------------------------------------- environment ----
 
-std::vector<CheckResult> evaluate_variables(const SystemView& view) {
+std::vector<CheckResult> evaluate_variables(const core::SystemView& view) {
   std::vector<CheckResult> results;
   const std::optional<std::string> blocking = view.env("CUDA_LAUNCH_BLOCKING");
   if (blocking && *blocking != "0" && !blocking->empty()) {
@@ -349,15 +350,11 @@ std::vector<CheckResult> evaluate_variables(const SystemView& view) {
   return results;
 }
 
-bool is_wsl(const SystemView& view) {
-  const std::string text = core::lowercase(view.read_file("/proc/version").value_or(""));
-  return contains(text, "microsoft") || contains(text, "wsl");
-}
 
-CheckResult evaluate_wsl(const SystemView& view) {
+CheckResult evaluate_wsl(const core::SystemView& view) {
   const std::optional<std::string> version = view.read_file("/proc/version");
   if (!version) return result("environment", "wsl", Status::kOk, "no /proc/version: not WSL");
-  if (!is_wsl(view)) return result("environment", "wsl", Status::kOk, "not WSL");
+  if (!core::is_wsl(view)) return result("environment", "wsl", Status::kOk, "not WSL");
   const std::string text = core::lowercase(*version);
   // WSL 2 runs a real Linux kernel ("...-microsoft-standard-WSL2"); WSL 1
   // translates system calls ("4.4.0-19041-Microsoft"): no GPU, slow files.
@@ -370,40 +367,16 @@ CheckResult evaluate_wsl(const SystemView& view) {
                 "convert the distribution to WSL 2: wsl --set-version <distro> 2 (in Windows)");
 }
 
-namespace {
 
-// What shows that the view is a container ("/.dockerenv", "/proc/1/cgroup
-// mentions docker"); empty when nothing does.
-std::string container_marker(const SystemView& view) {
-  std::string marker;
-  if (std::filesystem::exists(view.path("/.dockerenv"))) {
-    marker = "/.dockerenv";
-  } else if (std::filesystem::exists(view.path("/run/.containerenv"))) {
-    marker = "/run/.containerenv";
-  } else {
-    const std::string cgroup = core::lowercase(view.read_file("/proc/1/cgroup").value_or(""));
-    for (const char* word : {"docker", "kubepods", "containerd", "libpod", "lxc"}) {
-      if (contains(cgroup, word)) {
-        marker = std::string("/proc/1/cgroup mentions ") + word;
-        break;
-      }
-    }
-  }
-  return marker;
-}
 
-}  // namespace
-
-bool in_container(const SystemView& view) { return !container_marker(view).empty(); }
-
-CheckResult evaluate_container(const SystemView& view) {
-  const std::string marker = container_marker(view);
+CheckResult evaluate_container(const core::SystemView& view) {
+  const std::string marker = core::container_marker(view);
   if (marker.empty()) return result("environment", "container", Status::kOk, "not in a container");
   return result("environment", "container", Status::kOk,
                 "in a container (" + marker + "); its CPU quota counts in threads/intra_op");
 }
 
-CheckResult evaluate_memory(const SystemView& view) {
+CheckResult evaluate_memory(const core::SystemView& view) {
   const std::optional<std::string> meminfo = view.read_file("/proc/meminfo");
   if (!meminfo) return result("environment", "memory", Status::kWarn, "cannot read /proc/meminfo", "check free memory with `free -h`");
   std::optional<std::uint64_t> total, available, swap_total, swap_free;
@@ -458,7 +431,7 @@ CheckResult evaluate_disk(const std::filesystem::path& folder, std::optional<std
   return result("environment", "disk", Status::kOk, evidence);
 }
 
-std::vector<CheckResult> check_environment(const SystemView& view, const std::filesystem::path& runs_dir) {
+std::vector<CheckResult> check_environment(const core::SystemView& view, const std::filesystem::path& runs_dir) {
   std::vector<CheckResult> results = evaluate_variables(view);
   results.push_back(evaluate_wsl(view));
   results.push_back(evaluate_container(view));

@@ -26,9 +26,9 @@ struct BlasLibrary {
 
 // Symlinks in `absolute` resolved inside the view's root (an absolute link
 // target counts from the root, as it would after chroot).
-std::string resolve_in_view(const SystemView& view, const std::string& absolute);
+std::string resolve_in_view(const core::SystemView& view, const std::string& absolute);
 
-BlasLibrary find_blas(const SystemView& view, const std::string& maps);
+BlasLibrary find_blas(const core::SystemView& view, const std::string& maps);
 CheckResult evaluate_blas_library(const BlasLibrary& library);
 
 // Rate of a fp32 512x512 matrix product on the CPU in GFLOP/s (a warm-up
@@ -43,7 +43,7 @@ CheckResult evaluate_matmul_rate(double gflops, const BlasLibrary& library);
 
 CheckResult evaluate_build_type(const std::string& build_type);
 
-std::vector<CheckResult> check_build(const SystemView& view);
+std::vector<CheckResult> check_build(const core::SystemView& view);
 
 // ---- Threads: what LibTorch would use by default here ----
 
@@ -54,20 +54,16 @@ struct ThreadFacts {
 };
 
 ThreadFacts measure_threads();
-std::vector<CheckResult> evaluate_threads(const SystemView& view, const ThreadFacts& facts);
-std::vector<CheckResult> check_threads(const SystemView& view);
+std::vector<CheckResult> evaluate_threads(const core::SystemView& view, const ThreadFacts& facts);
+std::vector<CheckResult> check_threads(const core::SystemView& view);
 
 // ---- Environment: variables, WSL, containers, memory, disk ----
 
-std::vector<CheckResult> evaluate_variables(const SystemView& view);
-// Whether the view's /proc/version is a WSL kernel (1 or 2), and whether a
-// container marker (/.dockerenv, /run/.containerenv, a container runtime in
-// /proc/1/cgroup) is present; bench provenance records both.
-bool is_wsl(const SystemView& view);
-bool in_container(const SystemView& view);
-CheckResult evaluate_wsl(const SystemView& view);
-CheckResult evaluate_container(const SystemView& view);
-CheckResult evaluate_memory(const SystemView& view);
+std::vector<CheckResult> evaluate_variables(const core::SystemView& view);
+// WSL and containers are recognised by core/host_facts.h.
+CheckResult evaluate_wsl(const core::SystemView& view);
+CheckResult evaluate_container(const core::SystemView& view);
+CheckResult evaluate_memory(const core::SystemView& view);
 
 inline constexpr std::uint64_t kGiB = 1024ull * 1024 * 1024;
 // Free bytes on the file system that holds `folder` (or its nearest existing
@@ -75,6 +71,6 @@ inline constexpr std::uint64_t kGiB = 1024ull * 1024 * 1024;
 std::optional<std::uint64_t> free_disk_bytes(const std::filesystem::path& folder);
 CheckResult evaluate_disk(const std::filesystem::path& folder, std::optional<std::uint64_t> free_bytes);
 
-std::vector<CheckResult> check_environment(const SystemView& view, const std::filesystem::path& runs_dir);
+std::vector<CheckResult> check_environment(const core::SystemView& view, const std::filesystem::path& runs_dir);
 
 }  // namespace trainbench::doctor

@@ -386,7 +386,7 @@ Section comparison_section(const ReportInput& input) {
   return section;
 }
 
-std::string bench_row_label(const bench::BenchRow& row) {
+std::string bench_row_label(const store::BenchRow& row) {
   return row.mode + " " + row.model + " " + row.device + " " + row.amp + (row.channels_last ? " CL" : "") + " b" +
          std::to_string(row.batch_size) + " " + std::to_string(row.image_size) + "px" +
          (row.input == "real" ? " real/" + std::to_string(row.workers) + "w" : "");
@@ -402,8 +402,8 @@ Section bench_section(const ReportInput& input) {
   Table table{{"test", "images/s", "± sd", "ratio", "cold step s", "peak MiB", "TFLOP/s", "GPU busy %", "device"},
               {},
               {false, true, true, true, true, true, true, true, false}};
-  const bench::BenchRow* first = nullptr;
-  for (const bench::BenchRow& row : input.bench_rows) {
+  const store::BenchRow* first = nullptr;
+  for (const store::BenchRow& row : input.bench_rows) {
     const std::string label = bench_row_label(row);
     if (row.status != "ok") {
       table.rows.push_back({label, "failed", "", "", "", "", "", "", row.error});

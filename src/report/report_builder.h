@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 #include "report/report_document.h"
 #include "report/report_run.h"
 
@@ -15,7 +15,7 @@ namespace trainbench::report {
 
 struct ReportInput {
   std::vector<ReportRun> runs;
-  std::vector<bench::BenchRow> bench_rows;
+  std::vector<store::BenchRow> bench_rows;
   std::string bench_source;             // where the rows came from ("bench.json", "the results store, amp=bf16")
   std::vector<std::string> references;  // names of reference_figures() to show beside the runs
   std::string generated_at;             // UTC timestamp for the subtitle

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "bench/provenance.h"
+#include "core/provenance.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -18,8 +18,8 @@ namespace trainbench::store {
 namespace {
 
 namespace fs = std::filesystem;
-using bench::Column;
-using bench::ColumnType;
+using core::Column;
+using core::ColumnType;
 
 // Long enough that a writer never gives up while others insert (each insert
 // holds the write lock for well under a millisecond), short enough that a
@@ -120,7 +120,7 @@ struct TableSchema {
 };
 
 const TableSchema& bench_schema() {
-  static const TableSchema schema{kBenchTable, bench::bench_columns(), bench::bench_columns().size()};
+  static const TableSchema schema{kBenchTable, store::bench_columns(), store::bench_columns().size()};
   return schema;
 }
 
@@ -306,7 +306,7 @@ std::string column_list(const std::vector<Column>& columns) {
 
 // Inserts one row (column name -> value; absent names are NULL) in its own
 // transaction and returns its id.
-std::int64_t insert_row(sqlite3* db, const fs::path& path, const TableSchema& schema, const bench::Row& values) {
+std::int64_t insert_row(sqlite3* db, const fs::path& path, const TableSchema& schema, const core::Row& values) {
   std::string placeholders;
   for (std::size_t i = 0; i < schema.stored.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
   Statement statement(db, path,
@@ -475,7 +475,7 @@ const std::vector<Column>& train_columns() {
     };
     // The provenance columns, as bench rows end with them (one schema for
     // both), except device_name, which is already above.
-    for (const Column& column : bench::provenance_columns()) {
+    for (const Column& column : core::provenance_columns()) {
       if (column.name != "device_name") out.push_back(column);
     }
     return out;
@@ -526,15 +526,15 @@ ResultsStore& ResultsStore::operator=(ResultsStore&& other) noexcept {
   return *this;
 }
 
-std::int64_t ResultsStore::insert_bench(const bench::BenchRow& row) {
-  return insert_row(db_, path_, bench_schema(), bench::to_row(row));
+std::int64_t ResultsStore::insert_bench(const store::BenchRow& row) {
+  return insert_row(db_, path_, bench_schema(), store::to_row(row));
 }
 
 std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
   // Column name -> summary.json key where they differ.
   static const std::vector<std::pair<std::string, std::string>> renamed{{"image_size", "img_size"}};
-  const nlohmann::ordered_json provenance = bench::to_json(record.provenance);
-  bench::Row values = nlohmann::ordered_json::object();
+  const nlohmann::ordered_json provenance = core::to_json(record.provenance);
+  core::Row values = nlohmann::ordered_json::object();
   for (const Column& column : train_columns()) {
     std::string key = column.name;
     for (const auto& [name, summary_key] : renamed) {
@@ -551,7 +551,7 @@ std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
     }
     values[name] = value;
   }
-  values["stored_at"] = bench::utc_timestamp_now();
+  values["stored_at"] = core::utc_timestamp_now();
   values["run_dir"] = record.run_dir;
   values["summary_json"] = record.summary.dump();
   values["config_json"] = record.config.dump();
@@ -599,9 +599,9 @@ std::vector<telemetry::TelemetrySample> ResultsStore::telemetry_of(ResultKind ow
   return samples;
 }
 
-bench::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& filters, int limit) const {
+core::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& filters, int limit) const {
   const TableSchema& schema = schema_of(kind);
-  bench::Table table{schema.name, shown_columns(schema), {}};
+  core::Table table{schema.name, shown_columns(schema), {}};
   std::vector<ColumnType> filter_types;
   for (const Filter& filter : filters) {
     const auto found = std::find_if(table.columns.begin(), table.columns.end(),
@@ -629,7 +629,7 @@ bench::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& fil
     bind_filter_value(statement.get(), static_cast<int>(i + 1), filters[i], filter_types[i]);
   }
   while (statement.step()) {
-    bench::Row row = nlohmann::ordered_json::object();
+    core::Row row = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
       row[table.columns[i].name] = read_value(statement.get(), static_cast<int>(i), table.columns[i].type);
     }
@@ -639,10 +639,10 @@ bench::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& fil
   return table;
 }
 
-std::optional<bench::BenchRow> ResultsStore::bench_by_id(std::int64_t id) const {
+std::optional<store::BenchRow> ResultsStore::bench_by_id(std::int64_t id) const {
   const std::optional<nlohmann::json> row = row_by_id(db_, path_, kBenchTable, bench_schema().stored, id);
   if (!row) return std::nullopt;
-  return bench::bench_row_from_json(*row);
+  return store::bench_row_from_json(*row);
 }
 
 std::optional<TrainRecord> ResultsStore::train_by_id(std::int64_t id) const {
@@ -656,7 +656,7 @@ std::optional<TrainRecord> ResultsStore::train_by_id(std::int64_t id) const {
   };
   record.summary = parse_stored("summary_json");
   record.config = parse_stored("config_json");
-  record.provenance = bench::provenance_from_json(*row);  // reads its own columns, ignores the rest
+  record.provenance = core::provenance_from_json(*row);  // reads its own columns, ignores the rest
   return record;
 }
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_row.h"
-#include "bench/table.h"
+#include "store/bench_row.h"
+#include "core/table.h"
 #include "telemetry/telemetry_sample.h"
 
 struct sqlite3;
@@ -33,7 +33,7 @@ struct TrainRecord {
   std::string run_dir;                 // absolute path of the run folder
   nlohmann::ordered_json summary;      // summary.json as written
   nlohmann::ordered_json config;       // config.json as written
-  bench::Provenance provenance;
+  core::Provenance provenance;
 };
 
 enum class ResultKind { kBench, kTrain };
@@ -61,7 +61,7 @@ class ResultsStore {
   ResultsStore& operator=(ResultsStore&&) noexcept;
 
   // Each inserts in its own transaction and returns the new row's id.
-  std::int64_t insert_bench(const bench::BenchRow& row);
+  std::int64_t insert_bench(const store::BenchRow& row);
   std::int64_t insert_train(const TrainRecord& record);
   // The telemetry samples of a stored run or bench row, all in one transaction.
   void insert_telemetry(ResultKind owner_kind, std::int64_t owner_id,
@@ -73,12 +73,12 @@ class ResultsStore {
   // bench_columns() or train_columns(), not the whole summary/config files),
   // oldest first; the filters' columns must exist (UsageError naming the
   // columns otherwise); limit 0 = all, else the newest `limit`.
-  bench::Table query(ResultKind kind, const std::vector<Filter>& filters, int limit = 0) const;
+  core::Table query(ResultKind kind, const std::vector<Filter>& filters, int limit = 0) const;
 
   // The row as inserted (fields an older file lacks keep their defaults);
   // nullopt when no row has this id. A train record whose provenance had no
   // device_name reads back with summary.json's.
-  std::optional<bench::BenchRow> bench_by_id(std::int64_t id) const;
+  std::optional<store::BenchRow> bench_by_id(std::int64_t id) const;
   std::optional<TrainRecord> train_by_id(std::int64_t id) const;
 
   int schema_version() const;
@@ -93,6 +93,6 @@ class ResultsStore {
 // The columns a stored training run shows (stored_at, run_dir, model, device,
 // amp, ..., train_images_per_sec, val_accuracy, ..., the provenance columns);
 // the table also keeps summary_json and config_json whole.
-const std::vector<bench::Column>& train_columns();
+const std::vector<core::Column>& train_columns();
 
 }  // namespace trainbench::store

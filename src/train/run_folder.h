@@ -18,7 +18,7 @@ struct RunFiles {
   static constexpr const char* kMetrics = "metrics.jsonl";
   static constexpr const char* kMetadata = "training_metadata.json";
   static constexpr const char* kSummary = "summary.json";
-  // Where and with what it ran (bench/provenance.h): versions, device, CPU, OS.
+  // Where and with what it ran (core/provenance.h): versions, device, CPU, OS.
   static constexpr const char* kProvenance = "provenance.json";
   // One telemetry sample per line (telemetry/telemetry_sample.h), when sampled.
   static constexpr const char* kTelemetry = "telemetry.jsonl";

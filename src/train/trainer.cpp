@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "bench/out_of_memory.h"
-#include "bench/provenance.h"
+#include "core/out_of_memory.h"
+#include "core/collect_provenance.h"
 #include "core/atomic_file.h"
 #include "core/device.h"
 #include "core/error.h"
@@ -216,7 +216,7 @@ void Trainer::prepare() {
     run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
     run_folder_->write_json(RunFiles::kConfig, to_json(config_));
     run_folder_->write_classes(data.classes);
-    run_folder_->write_json(RunFiles::kProvenance, bench::to_json(bench::collect_provenance(device)));
+    run_folder_->write_json(RunFiles::kProvenance, core::to_json(core::collect_provenance(device)));
   }
   if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry), /*append=*/resuming_);
 
@@ -470,7 +470,7 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
       optimizer_update(*optimizer_, scaler_.get());
       logits = forward.logits;
     } catch (const std::exception& error) {
-      if (!bench::is_out_of_memory(error)) throw;
+      if (!core::is_out_of_memory(error)) throw;
       throw RunError("out of memory on " + config_.device + " at batch size " + std::to_string(config_.batch_size) +
                      " (step " + std::to_string(step_ + 1) + "): lower -b/--batch-size (e.g. -b " +
                      std::to_string(std::max(1, config_.batch_size / 2)) + ")" +

@@ -17,6 +17,9 @@
 #include "test_support.h"
 
 namespace trainbench::bench {
+using store::BenchRow;
+using store::to_row;
+
 namespace {
 
 namespace fs = std::filesystem;

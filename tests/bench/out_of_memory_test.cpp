@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <c10/util/Exception.h>
-
 #include <new>
 #include <stdexcept>
 #include <vector>
@@ -12,24 +10,6 @@
 
 namespace trainbench::bench {
 namespace {
-
-TEST(OutOfMemory, RecognisesAllocationFailures) {
-  EXPECT_TRUE(is_out_of_memory(std::bad_alloc()));
-  EXPECT_TRUE(is_out_of_memory(std::runtime_error("CUDA out of memory. Tried to allocate 2.00 GiB")));
-  EXPECT_TRUE(is_out_of_memory(std::runtime_error("DefaultCPUAllocator: not enough memory: you tried to allocate")));
-  EXPECT_FALSE(is_out_of_memory(std::runtime_error("Expected all tensors to be on the same device")));
-}
-
-TEST(OutOfMemory, RecognisesATorchAllocationErrorFromTheAllocator) {
-  // A real one: more bytes than any machine has. LibTorch's CPU allocator
-  // throws c10::Error with "not enough memory" (no allocation is made).
-  try {
-    (void)at::empty({int64_t{1} << 60}, at::kByte);
-    FAIL() << "allocated 2^60 bytes";
-  } catch (const std::exception& error) {
-    EXPECT_TRUE(is_out_of_memory(error)) << error.what();
-  }
-}
 
 TEST(OutOfMemory, HalvesTheBatchUntilItFits) {
   std::vector<int> tried;

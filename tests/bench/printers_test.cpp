@@ -8,10 +8,19 @@
 
 #include <sstream>
 
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 #include "core/error.h"
 
 namespace trainbench::bench {
+using store::BenchRow;
+using store::bench_columns;
+using store::bench_row_from_json;
+using store::to_row;
+using core::Column;
+using core::ColumnType;
+using core::Row;
+using core::Table;
+
 namespace {
 
 Provenance test_provenance() {

@@ -35,21 +35,21 @@ fs::path make_image_folder(const fs::path& root, int per_class, std::size_t byte
 }
 
 // A fake root whose /proc/self/mounts puts `folder` on a file system of `type`.
-SystemView view_with_mount(const testing::TempDir& fake, const fs::path& folder, const std::string& type,
+core::SystemView view_with_mount(const testing::TempDir& fake, const fs::path& folder, const std::string& type,
                            const std::string& proc_version = "Linux version 6.5.0 (gcc 12)") {
   fs::create_directories(fake / "proc/self");
   std::ofstream(fake / "proc/self/mounts") << "/dev/sda1 / ext4 rw,relatime 0 0\n"
                                            << "server:/export " << fs::canonical(folder).string() << " " << type
                                            << " rw,relatime 0 0\n";
   std::ofstream(fake / "proc/version") << proc_version << "\n";
-  SystemView view;
+  core::SystemView view;
   view.root = fake.path();
   return view;
 }
 
 TEST(DoctorData, MissingFolderFails) {
   testing::TempDir dir;
-  const auto results = check_data_folder(SystemView{}, dir / "nope");
+  const auto results = check_data_folder(core::SystemView{}, dir / "nope");
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].group, "data");
   EXPECT_EQ(results[0].status, Status::kFail);
@@ -60,7 +60,7 @@ TEST(DoctorData, MissingFolderFails) {
 TEST(DoctorData, FolderWithoutImagesFails) {
   testing::TempDir dir;
   write_file(dir / "data/fist/readme.txt", 10);
-  const auto results = check_data_folder(SystemView{}, dir / "data");
+  const auto results = check_data_folder(core::SystemView{}, dir / "data");
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].status, Status::kFail);
   EXPECT_TRUE(contains(results[0].evidence, "no image files")) << results[0].evidence;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/host_facts.h"
 #include "test_support.h"
 
 namespace trainbench::doctor {
@@ -17,8 +18,8 @@ class FakeMachine {
  public:
   FakeMachine() { fs::create_directories(dir_.path() / "sys/bus/pci/devices"); }
 
-  SystemView view() const {
-    SystemView view;
+  core::SystemView view() const {
+    core::SystemView view;
     view.root = dir_.path();
     return view;
   }
@@ -252,13 +253,13 @@ TEST(DoctorDevices, HiddenByCudaVisibleDevices) {
 }
 
 TEST(DoctorDevices, ParsesVersionsFromTheirFiles) {
-  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03  "
+  EXPECT_EQ(core::parse_nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  560.35.03  "
                                         "Release Build  (dvs-builder@U16-I3-B03-4-3)  Fri Aug 16 21:42:42 UTC 2024\n"),
             "560.35.03");
-  EXPECT_EQ(parse_nvidia_driver_version("garbage"), "");
-  EXPECT_EQ(parse_runtime_version("  - C++ Version: 201703\n  - CUDA Runtime 12.4\n  - CuDNN 90.1\n", "CUDA Runtime"),
+  EXPECT_EQ(core::parse_nvidia_driver_version("garbage"), "");
+  EXPECT_EQ(core::parse_runtime_version("  - C++ Version: 201703\n  - CUDA Runtime 12.4\n  - CuDNN 90.1\n", "CUDA Runtime"),
             "12.4");
-  EXPECT_EQ(parse_runtime_version("  - Build settings: USE_CUDA=OFF\n", "CUDA Runtime"), "");
+  EXPECT_EQ(core::parse_runtime_version("  - Build settings: USE_CUDA=OFF\n", "CUDA Runtime"), "");
   EXPECT_EQ(parse_kernel_version("6.5.0-14-generic"), std::make_pair(6, 5));
   EXPECT_EQ(parse_kernel_version("5.15.153.1-microsoft-standard-WSL2"), std::make_pair(5, 15));
   EXPECT_FALSE(parse_kernel_version("unknown").has_value());
@@ -268,7 +269,7 @@ TEST(DoctorDevices, ParsesVersionsFromTheirFiles) {
 }
 
 TEST(DoctorDevices, RealMachineGivesAnAnswer) {
-  const auto results = check_devices(SystemView::current());
+  const auto results = check_devices(core::SystemView::current());
   ASSERT_FALSE(results.empty());
   EXPECT_EQ(results[0].name, "runtime");
   for (const CheckResult& result : results) {

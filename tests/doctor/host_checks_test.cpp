@@ -28,7 +28,7 @@ class FakeMachine {
     fs::create_symlink(target, file);
   }
   testing::TempDir dir;
-  SystemView view;
+  core::SystemView view;
 };
 
 const CheckResult& named(const std::vector<CheckResult>& results, const std::string& name) {
@@ -61,7 +61,7 @@ TEST(DoctorCheckTest, SystemViewReadsUnderItsRootAndItsEnvironment) {
 
 TEST(DoctorCheckTest, CurrentViewSeesThisProcessEnvironment) {
   ::setenv("TRAINBENCH_DOCTOR_TEST_VARIABLE", "x=y", 1);
-  const SystemView view = SystemView::current();
+  const core::SystemView view = core::SystemView::current();
   EXPECT_EQ(view.env("TRAINBENCH_DOCTOR_TEST_VARIABLE").value_or(""), "x=y");
   ::unsetenv("TRAINBENCH_DOCTOR_TEST_VARIABLE");
   EXPECT_TRUE(view.read_file("/proc/self/maps").has_value());
@@ -134,7 +134,7 @@ TEST(DoctorBuildTest, UnoptimisedBuildWarns) {
 }
 
 TEST(DoctorBuildTest, CheckBuildReportsLibTorchAndTheProbe) {
-  const std::vector<CheckResult> results = check_build(SystemView::current());
+  const std::vector<CheckResult> results = check_build(core::SystemView::current());
   ASSERT_EQ(results.size(), 4u);
   EXPECT_NE(named(results, "libtorch").evidence.find("LibTorch "), std::string::npos);
   EXPECT_NE(named(results, "matmul").evidence.find("GFLOP/s"), std::string::npos);

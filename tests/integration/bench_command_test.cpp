@@ -127,7 +127,7 @@ TEST(BenchCommand, RealInputBothModesWithDetailGoIntoTheStore) {
   EXPECT_DOUBLE_EQ(rows[1]["step_flops_per_image"].get<double>(), rows[1]["forward_flops_per_image"].get<double>());
 
   const store::ResultsStore results = store::ResultsStore::open(db);
-  const bench::Table stored = results.query(store::ResultKind::kBench, {});
+  const core::Table stored = results.query(store::ResultKind::kBench, {});
   ASSERT_EQ(stored.rows.size(), 2u);
   EXPECT_EQ(stored.rows[1]["mode"], "infer");
   EXPECT_DOUBLE_EQ(stored.rows[0]["images_per_sec"].get<double>(), rows[0]["images_per_sec"].get<double>());
@@ -152,7 +152,7 @@ TEST(BenchCommand, TrainStoresItsRunAndCompareReadsItBack) {
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("stored as train:1 in"), std::string::npos) << out;
 
-  const bench::Table stored = store::ResultsStore::open(db).query(store::ResultKind::kTrain, {});
+  const core::Table stored = store::ResultsStore::open(db).query(store::ResultKind::kTrain, {});
   ASSERT_EQ(stored.rows.size(), 1u);
   EXPECT_EQ(stored.rows[0]["model"], "resnet18");
   EXPECT_EQ(stored.rows[0]["run_dir"], fs::absolute(run).string());

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 #include "test_support.h"
 
 namespace trainbench {
@@ -19,8 +19,8 @@ std::string trainbench_command(const std::string& args) {
   return "TRAINBENCH_DB=/nonexistent/results.db '" + testing::trainbench_binary().string() + "' " + args;
 }
 
-bench::BenchRow bench_row(const std::string& mode, const std::string& device, std::vector<double> samples) {
-  bench::BenchRow row;
+store::BenchRow bench_row(const std::string& mode, const std::string& device, std::vector<double> samples) {
+  store::BenchRow row;
   row.mode = mode;
   row.model = "resnet18d";
   row.device = device;
@@ -33,9 +33,9 @@ bench::BenchRow bench_row(const std::string& mode, const std::string& device, st
   return row;
 }
 
-void write_bench_json(const fs::path& file, const std::vector<bench::BenchRow>& rows) {
+void write_bench_json(const fs::path& file, const std::vector<store::BenchRow>& rows) {
   nlohmann::ordered_json array = nlohmann::ordered_json::array();
-  for (const bench::BenchRow& row : rows) array.push_back(bench::to_row(row));
+  for (const store::BenchRow& row : rows) array.push_back(store::to_row(row));
   std::ofstream(file) << array.dump(2);
 }
 

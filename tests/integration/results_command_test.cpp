@@ -40,8 +40,8 @@ int table_lines(const std::string& markdown) {
   return count;
 }
 
-bench::BenchRow bench_row(const std::string& model, const std::string& amp, double images_per_sec) {
-  bench::BenchRow row;
+store::BenchRow bench_row(const std::string& model, const std::string& amp, double images_per_sec) {
+  store::BenchRow row;
   row.model = model;
   row.device = "cpu";
   row.amp = amp;

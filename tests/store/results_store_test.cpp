@@ -24,14 +24,14 @@ namespace trainbench {
 namespace {
 
 namespace fs = std::filesystem;
-using bench::BenchRow;
+using store::BenchRow;
 using store::Filter;
 using store::ResultKind;
 using store::ResultsStore;
 using testing::TempDir;
 
-bench::Provenance sample_provenance(int variant) {
-  bench::Provenance p;
+core::Provenance sample_provenance(int variant) {
+  core::Provenance p;
   p.trainbench_version = "0.1.0";
   p.git_commit = "abc123" + std::to_string(variant);
   p.libtorch_version = "2.11.0";
@@ -92,7 +92,7 @@ BenchRow full_row(int writer, int sequence) {
   return r;
 }
 
-void expect_same_provenance(const bench::Provenance& a, const bench::Provenance& b) {
+void expect_same_provenance(const core::Provenance& a, const core::Provenance& b) {
   EXPECT_EQ(a.trainbench_version, b.trainbench_version);
   EXPECT_EQ(a.git_commit, b.git_commit);
   EXPECT_EQ(a.libtorch_version, b.libtorch_version);
@@ -192,9 +192,9 @@ std::string file_bytes(const fs::path& path) {
   return bytes.str();
 }
 
-std::vector<std::int64_t> ids_of(const bench::Table& table) {
+std::vector<std::int64_t> ids_of(const core::Table& table) {
   std::vector<std::int64_t> ids;
-  for (const bench::Row& row : table.rows) ids.push_back(row["id"].get<std::int64_t>());
+  for (const core::Row& row : table.rows) ids.push_back(row["id"].get<std::int64_t>());
   return ids;
 }
 
@@ -207,7 +207,7 @@ TEST(ResultsStore, BenchRowWithEveryFieldSetRoundTripsExactly) {
   const std::optional<BenchRow> back = store.bench_by_id(id);
   ASSERT_TRUE(back.has_value());
   expect_same_row(row, *back);
-  EXPECT_EQ(bench::to_row(*back), bench::to_row(row));  // and so every column, whatever the struct gains
+  EXPECT_EQ(store::to_row(*back), store::to_row(row));  // and so every column, whatever the struct gains
   EXPECT_FALSE(store.bench_by_id(id + 1).has_value());
 }
 
@@ -234,7 +234,7 @@ TEST(ResultsStore, BenchRowWithOptionalFieldsUnsetRoundTrips) {
   EXPECT_FALSE(back.peak_tflops.has_value());
 
   // Unset optionals are SQL NULL (not 0), so SQL's own aggregates skip them.
-  const bench::Table table = store.query(ResultKind::kBench, {});
+  const core::Table table = store.query(ResultKind::kBench, {});
   ASSERT_EQ(table.rows.size(), 1u);
   EXPECT_TRUE(table.rows[0]["peak_tflops"].is_null());
   EXPECT_EQ(table.rows[0]["images_per_sec_samples"], nlohmann::ordered_json::array());
@@ -246,15 +246,15 @@ TEST(ResultsStore, QueryTableHasIdThenEveryBenchColumn) {
   TempDir dir;
   ResultsStore store = ResultsStore::open(dir / "results.db");
   store.insert_bench(full_row(1, 2));
-  const bench::Table table = store.query(ResultKind::kBench, {});
+  const core::Table table = store.query(ResultKind::kBench, {});
   EXPECT_EQ(table.name, "bench_results");
-  ASSERT_EQ(table.columns.size(), bench::bench_columns().size() + 1);
+  ASSERT_EQ(table.columns.size(), store::bench_columns().size() + 1);
   EXPECT_EQ(table.columns[0].name, "id");
-  for (std::size_t i = 0; i < bench::bench_columns().size(); ++i) {
-    EXPECT_EQ(table.columns[i + 1].name, bench::bench_columns()[i].name);
+  for (std::size_t i = 0; i < store::bench_columns().size(); ++i) {
+    EXPECT_EQ(table.columns[i + 1].name, store::bench_columns()[i].name);
   }
   ASSERT_EQ(table.rows.size(), 1u);
-  bench::Row expected = bench::to_row(full_row(1, 2));
+  core::Row expected = store::to_row(full_row(1, 2));
   for (const auto& [name, value] : expected.items()) EXPECT_EQ(table.rows[0][name], value) << name;
   EXPECT_EQ(table.rows[0]["id"], 1);
 }
@@ -301,11 +301,11 @@ TEST(ResultsStore, TrainRecordRoundTrips) {
   expect_same_provenance(back.provenance, record.provenance);
   EXPECT_FALSE(store.train_by_id(id + 1).has_value());
 
-  const bench::Table table = store.query(ResultKind::kTrain, {});
+  const core::Table table = store.query(ResultKind::kTrain, {});
   EXPECT_EQ(table.name, "train_runs");
   EXPECT_EQ(table.columns.size(), store::train_columns().size() + 1);
   ASSERT_EQ(table.rows.size(), 1u);
-  const bench::Row& row = table.rows[0];
+  const core::Row& row = table.rows[0];
   EXPECT_EQ(row["id"], id);
   EXPECT_EQ(row["run_dir"], record.run_dir);
   EXPECT_EQ(row["model"], "resnet18d");
@@ -436,7 +436,7 @@ TEST(ResultsStore, MigratesAnOlderFileWithFewerColumns) {
   EXPECT_EQ(store.schema_version(), 2);
   RawDatabase raw(path);
   const std::vector<std::string> bench_names = raw.column("SELECT name FROM pragma_table_info('bench_results')");
-  EXPECT_EQ(bench_names.size(), bench::bench_columns().size() + 1);
+  EXPECT_EQ(bench_names.size(), store::bench_columns().size() + 1);
   EXPECT_EQ(raw.one("SELECT type FROM pragma_table_info('bench_results') WHERE name = 'peak_memory_bytes'"), "INTEGER");
   EXPECT_EQ(raw.column("SELECT name FROM pragma_table_info('train_runs')").size(), store::train_columns().size() + 3);
 
@@ -630,10 +630,10 @@ TEST(ResultsStore, ConcurrentWritersLoseNothing) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer exited with status " << status;
   }
   ResultsStore store = ResultsStore::open(path);
-  const bench::Table table = store.query(ResultKind::kBench, {});
+  const core::Table table = store.query(ResultKind::kBench, {});
   ASSERT_EQ(table.rows.size(), static_cast<std::size_t>(kWriters * kRowsEach));
   std::set<std::pair<std::string, int>> seen;
-  for (const bench::Row& row : table.rows) seen.emplace(row["model"].get<std::string>(), row["steps"].get<int>());
+  for (const core::Row& row : table.rows) seen.emplace(row["model"].get<std::string>(), row["steps"].get<int>());
   for (int writer = 0; writer < kWriters; ++writer) {
     for (int sequence = 0; sequence < kRowsEach; ++sequence) {
       EXPECT_TRUE(seen.count({"writer" + std::to_string(writer), sequence})) << writer << "/" << sequence;
@@ -676,13 +676,13 @@ TEST(ResultsStore, SurvivesAWriterKilledMidWrite) {
     RawDatabase raw(path);
     EXPECT_EQ(raw.one("PRAGMA integrity_check"), "ok");
   }
-  const bench::Table table = store.query(ResultKind::kBench, {});
+  const core::Table table = store.query(ResultKind::kBench, {});
   ASSERT_GE(table.rows.size(), 1u);
   std::printf("the killed writer had stored %zu rows\n", table.rows.size());
   // Every row is whole: each column holds what the writer put there, and the
   // sequence numbers run 0, 1, 2, ... without a gap.
   int expected_sequence = 0;
-  for (const bench::Row& row : table.rows) {
+  for (const core::Row& row : table.rows) {
     const BenchRow back = store.bench_by_id(row["id"].get<std::int64_t>()).value();
     expect_same_row(full_row(7, expected_sequence), back);
     for (const auto& [name, value] : row.items()) EXPECT_FALSE(value.is_null()) << name;

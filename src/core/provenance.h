@@ -1,21 +1,20 @@
 #pragma once
 // Where a number came from: the software, the device and the machine that
 // produced it, recorded with every bench row and every stored training run so
-// that a figure can be trusted (and questioned) later.
+// that a figure can be trusted (and questioned) later. The schema is here;
+// collect_provenance.h measures one on this machine.
 #include <nlohmann/json.hpp>
-#include <torch/types.h>
 
 #include <string>
 #include <vector>
 
-#include "core/build_info.h"
-#include "bench/table.h"
+#include "core/table.h"
 
-namespace trainbench::bench {
+namespace trainbench::core {
 
 struct Provenance {
   std::string trainbench_version;  // TRAINBENCH_VERSION
-  std::string git_commit;          // core::git_commit(): short hash, "-dirty" with uncommitted changes
+  std::string git_commit;          // git_commit(): short hash, "-dirty" with uncommitted changes
   std::string libtorch_version;    // "1.13.1", "2.11.0"
   std::string device_name;         // GPU name or CPU model
   std::string driver_version;      // NVIDIA driver from /proc/driver/nvidia/version (CUDA devices); empty when none
@@ -28,9 +27,6 @@ struct Provenance {
   bool container = false;
   std::string timestamp_utc;       // "2026-11-27T10:14:14Z"
 };
-
-// Measures it now for a run on `device`.
-Provenance collect_provenance(const torch::Device& device);
 
 // One column per field, named as the fields are (bench rows and stored
 // training runs end with these).
@@ -49,4 +45,4 @@ std::string utc_timestamp_now();
 // (bookworm)"), quotes and shell escapes removed; empty when it has none.
 std::string parse_os_release_pretty_name(const std::string& os_release);
 
-}  // namespace trainbench::bench
+}  // namespace trainbench::core

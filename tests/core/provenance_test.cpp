@@ -1,6 +1,6 @@
 // Provenance: os-release parsing, the timestamp's shape, the JSON round trip,
 // WSL/container detection on fake trees, and a real collection on this machine.
-#include "bench/provenance.h"
+#include "core/provenance.h"
 
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
@@ -10,13 +10,14 @@
 #include <regex>
 
 #include "core/build_info.h"
+#include "core/collect_provenance.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "core/torch_compat.h"
-#include "doctor/host_checks.h"
+#include "core/host_facts.h"
 #include "test_support.h"
 
-namespace trainbench::bench {
+namespace trainbench::core {
 namespace {
 
 TEST(ProvenanceTest, ReadsPrettyNameFromOsRelease) {
@@ -82,32 +83,32 @@ TEST(ProvenanceTest, JsonKeysAreTheColumnsAndRoundTrip) {
 
 TEST(ProvenanceTest, DetectsWslAndContainersFromTheirMarkers) {
   testing::TempDir dir;
-  doctor::SystemView view;
+  SystemView view;
   view.root = dir.path();
   auto write = [&](const std::string& absolute, const std::string& text) {
     std::filesystem::create_directories(view.path(absolute).parent_path());
     std::ofstream(view.path(absolute)) << text;
   };
-  EXPECT_FALSE(doctor::is_wsl(view));
-  EXPECT_FALSE(doctor::in_container(view));
+  EXPECT_FALSE(is_wsl(view));
+  EXPECT_FALSE(in_container(view));
   write("/proc/version", "Linux version 5.15.153.1-microsoft-standard-WSL2 (root@...)\n");
   write("/proc/1/cgroup", "0::/init.scope\n");
-  EXPECT_TRUE(doctor::is_wsl(view));
-  EXPECT_FALSE(doctor::in_container(view));
+  EXPECT_TRUE(is_wsl(view));
+  EXPECT_FALSE(in_container(view));
   write("/proc/1/cgroup", "0::/kubepods/besteffort/pod1234\n");
-  EXPECT_TRUE(doctor::in_container(view));
+  EXPECT_TRUE(in_container(view));
 }
 
 TEST(ProvenanceTest, CollectsThisMachineForTheCpu) {
   const Provenance p = collect_provenance(torch::Device(torch::kCPU));
   EXPECT_EQ(p.trainbench_version, TRAINBENCH_VERSION);
-  EXPECT_EQ(p.git_commit, core::git_commit());
+  EXPECT_EQ(p.git_commit, git_commit());
   // Written at build time from this checkout (see cmake/build_info.cmake).
   EXPECT_TRUE(std::regex_match(p.git_commit, std::regex("[0-9a-f]{7,40}(-dirty)?|unknown"))) << p.git_commit;
   // "1.13.1" here (Debian's LibTorch), "2.x.y" on GPU machines.
   EXPECT_EQ(p.libtorch_version, compat::torch_version());
   EXPECT_TRUE(std::regex_match(p.libtorch_version, std::regex(R"(\d+\.\d+\.\d+)"))) << p.libtorch_version;
-  EXPECT_EQ(p.cpu_model, core::cpu_model_name());
+  EXPECT_EQ(p.cpu_model, cpu_model_name());
   EXPECT_FALSE(p.cpu_model.empty());
   EXPECT_EQ(p.device_name, p.cpu_model);  // the device is the CPU
   EXPECT_EQ(p.threads, at::get_num_threads());
@@ -122,4 +123,4 @@ TEST(ProvenanceTest, CollectsThisMachineForTheCpu) {
 }
 
 }  // namespace
-}  // namespace trainbench::bench
+}  // namespace trainbench::core

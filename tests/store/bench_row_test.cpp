@@ -1,6 +1,6 @@
 // The bench row schema: every field is a column, to_row and
 // bench_row_from_json invert each other, and bad input names its field.
-#include "bench/bench_row.h"
+#include "store/bench_row.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,13 @@
 
 #include "core/error.h"
 
-namespace trainbench::bench {
+namespace trainbench::store {
+using core::Column;
+using core::ColumnType;
+using core::Row;
+using core::Table;
+using core::read_field;
+
 namespace {
 
 // A row with a non-default value in every field, provenance included.
@@ -215,4 +221,4 @@ TEST(BenchRowTest, KeyColumnsNameTheTestAndAreColumns) {
 }
 
 }  // namespace
-}  // namespace trainbench::bench
+}  // namespace trainbench::store

@@ -1,33 +1,10 @@
-#include "bench/provenance.h"
-
-#include <ATen/Parallel.h>
-#include <ATen/Version.h>
-#include <sys/utsname.h>
+#include "core/provenance.h"
 
 #include <ctime>
 #include <sstream>
 
-#include "bench/bench_row.h"
-#include "core/build_info.h"
-#include "core/device.h"
-#include "core/torch_compat.h"
-#include "doctor/check.h"
-#include "doctor/device_checks.h"
-#include "doctor/host_checks.h"
-
-namespace trainbench::bench {
+namespace trainbench::core {
 namespace {
-
-// The runtime LibTorch was built with, as "CUDA 12.4" or "HIP 6.2.41133";
-// empty for a CPU build.
-std::string libtorch_runtime() {
-  const std::string config = at::show_config();
-  const std::string cuda = doctor::parse_runtime_version(config, "CUDA Runtime");
-  if (!cuda.empty()) return "CUDA " + cuda;
-  const std::string hip = doctor::parse_runtime_version(config, "HIP Runtime");
-  if (!hip.empty()) return "HIP " + hip;
-  return "";
-}
 
 // A value of os-release: "quoted text", 'quoted text' or bare_text, with the
 // backslash escapes of a double-quoted shell string removed.
@@ -67,32 +44,6 @@ std::string utc_timestamp_now() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
-}
-
-Provenance collect_provenance(const torch::Device& device) {
-  Provenance p;
-  p.trainbench_version = TRAINBENCH_VERSION;
-  p.git_commit = core::git_commit();
-  p.libtorch_version = compat::torch_version();
-  p.device_name = core::device_name(device);
-  const doctor::SystemView system = doctor::SystemView::current();
-  // The driver and runtime describe the accelerator the figures came from;
-  // a CPU row of a CUDA build owes nothing to either.
-  if (device.is_cuda()) {
-    p.driver_version = doctor::parse_nvidia_driver_version(system.read_file("/proc/driver/nvidia/version").value_or(""));
-  }
-  if (!device.is_cpu()) p.runtime_version = libtorch_runtime();
-  p.cpu_model = core::cpu_model_name();
-  p.threads = at::get_num_threads();
-  struct utsname names {};
-  const bool have_uname = uname(&names) == 0;
-  p.os = parse_os_release_pretty_name(system.read_file("/etc/os-release").value_or(""));
-  if (p.os.empty() && have_uname) p.os = names.sysname;  // "Linux" at least
-  if (have_uname) p.kernel = names.release;
-  p.wsl = doctor::is_wsl(system);
-  p.container = doctor::in_container(system);
-  p.timestamp_utc = utc_timestamp_now();
-  return p;
 }
 
 const std::vector<Column>& provenance_columns() {
@@ -148,4 +99,4 @@ Provenance provenance_from_json(const nlohmann::json& json) {
   return p;
 }
 
-}  // namespace trainbench::bench
+}  // namespace trainbench::core

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "bench/provenance.h"
-#include "bench/table.h"
+#include "core/provenance.h"
+#include "core/table.h"
 
-namespace trainbench::bench {
+namespace trainbench::store {
 
 struct BenchRow {
   // ---- the test: one point of the matrix ----
@@ -63,13 +63,13 @@ struct BenchRow {
   std::optional<double> gpu_memory_activity_percent;
   std::optional<double> gpu_power_watts;
 
-  Provenance provenance;
+  core::Provenance provenance;
 };
 
 // Every column of a bench row, in print order (the provenance columns last).
-const std::vector<Column>& bench_columns();
+const std::vector<core::Column>& bench_columns();
 
-Row to_row(const BenchRow& row);
+core::Row to_row(const BenchRow& row);
 // The inverse of to_row for files written by `bench -o json|jsonl`; missing
 // keys keep their defaults. Throws UsageError naming a field of the wrong type.
 BenchRow bench_row_from_json(const nlohmann::json& row);
@@ -79,17 +79,4 @@ BenchRow bench_row_from_json(const nlohmann::json& row);
 // same test, which is how `compare` pairs them.
 const std::vector<std::string>& bench_key_columns();
 
-// Reading one field of a row back (a file written by `-o json|jsonl`, a row
-// the store read): each returns false when the key is absent or null, so the
-// caller keeps its default, and throws UsageError naming the field when the
-// value has the wrong type. Integers accept whole-valued reals, booleans
-// accept 0 and 1 (SQLite stores them so), lists accept "a;b;c" text (as csv
-// and sql write them).
-bool read_field(const nlohmann::json& row, const std::string& name, std::string* out);
-bool read_field(const nlohmann::json& row, const std::string& name, std::int64_t* out);
-bool read_field(const nlohmann::json& row, const std::string& name, int* out);
-bool read_field(const nlohmann::json& row, const std::string& name, double* out);
-bool read_field(const nlohmann::json& row, const std::string& name, bool* out);
-bool read_field(const nlohmann::json& row, const std::string& name, std::vector<double>* out);
-
-}  // namespace trainbench::bench
+}  // namespace trainbench::store
