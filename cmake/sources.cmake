@@ -1,0 +1,26 @@
+# The sources under src/ that never touch a tensor, directly or through a
+# header they include: CMakeLists.txt compiles them without LibTorch. Every
+# other source under src/ is a torch source. tests/layers_test.py fails when a
+# file here reaches a LibTorch header, or when a torch source does not and
+# belongs here.
+set(TRAINBENCH_PLAIN_SOURCES
+  bench/bench_matrix.cpp bench/compare.cpp bench/compare_inputs.cpp bench/compare_report.cpp
+  bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/reference_figures.cpp
+  bench/statistics.cpp
+  cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
+  cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp cli/telemetry_flags.cpp
+  core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
+  core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
+  data/data_verify.cpp data/fashion_mnist.cpp data/file_read.cpp data/image_codec.cpp data/image_folder.cpp
+  data/image_limits.cpp data/resize_pad.cpp data/skipped_files.cpp data/synth.cpp data/synth_canvas.cpp
+  data/synth_hand.cpp
+  doctor/check.cpp doctor/data_checks.cpp
+  report/html_report.cpp report/markdown_report.cpp report/report_builder.cpp report/report_run.cpp
+  report/run_series.cpp report/svg_chart.cpp
+  store/bench_row.cpp store/results_store.cpp
+  telemetry/intel_gpu_source.cpp telemetry/nvml_source.cpp telemetry/phase_summary.cpp
+  telemetry/proc_stats.cpp telemetry/sampler.cpp telemetry/telemetry_log.cpp telemetry/telemetry_sample.cpp
+  train/one_cycle.cpp train/progress_bar.cpp train/resume_state.cpp train/run_folder.cpp
+  train/run_summary.cpp train/train_config.cpp
+  weights/model_card.cpp
+)
