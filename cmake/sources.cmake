@@ -7,7 +7,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   bench/bench_matrix.cpp bench/compare.cpp bench/compare_inputs.cpp bench/compare_report.cpp
   bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/reference_figures.cpp
   bench/statistics.cpp
-  cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
+  cli/after_training.cpp cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
   cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp cli/telemetry_flags.cpp
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp

@@ -1,9 +1,11 @@
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
 
+#include "cli/after_training.h"
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
 #include "cli/image_limit_flag.h"
@@ -55,6 +57,28 @@ void store_run(const train::TrainConfig& config, const train::RunSummary& summar
   }
 }
 
+// Where the run stands against the published cards, its report, and what to
+// run next. A run that could not be compared or reported still succeeded: say
+// why and go on.
+void tell_what_the_run_shows(const std::filesystem::path& run_dir, bool write_report) {
+  try {
+    const std::string standing = format_reference_standing(run_dir);
+    if (!standing.empty()) std::printf("\n%s", standing.c_str());
+  } catch (const Error& error) {
+    std::fprintf(stderr, "trainbench: warning: no comparison with the published figures: %s\n", error.what());
+  }
+  if (write_report) {
+    try {
+      std::printf("  report: %s\n", write_run_report(run_dir).c_str());
+    } catch (const Error& error) {
+      std::fprintf(stderr, "trainbench: warning: report.html not written: %s\n", error.what());
+    }
+  }
+  // program_invocation_name is argv[0] as typed ("build/trainbench"), so the
+  // commands can be pasted as they are.
+  std::printf("\n%s", format_next_commands(program_invocation_name).c_str());
+}
+
 // What `train --resume RUN_DIR` does: the run's own settings (only the
 // display flags of this invocation are kept), and whether there is anything
 // to continue. Returns nullopt when the run is finished (said on stdout).
@@ -88,7 +112,7 @@ std::optional<train::TrainConfig> resume_config(const std::filesystem::path& run
   return config;
 }
 
-int run_train(train::TrainConfig config, const StoreFlags& store_flags, const std::string& resume) {
+int run_train(train::TrainConfig config, const StoreFlags& store_flags, const std::string& resume, bool write_report) {
   bool from_checkpoint = false;
   if (!resume.empty()) {
     const std::optional<train::TrainConfig> resumed = resume_config(resume, config, &from_checkpoint);
@@ -107,6 +131,7 @@ int run_train(train::TrainConfig config, const StoreFlags& store_flags, const st
   std::printf("\n%s", train::format_summary_text(summary).c_str());
   std::printf("  run folder: %s\n", config.output.c_str());
   store_run(config, summary, store_flags);
+  tell_what_the_run_shows(config.output, write_report);
   std::fflush(stdout);
   if (summary.interrupted) return 128 + core::interrupt_signal();
   return summary.stopped.empty() ? 0 : 1;
@@ -169,13 +194,17 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
+  auto write_report = std::make_shared<bool>(true);
+  cmd->add_flag("!--no-report", *write_report, "Do not write report.html into the run folder at the end");
   // For tests: step N fails as out of device memory (see TrainConfig).
   cmd->add_option("--simulate-oom-at-step", config->simulate_oom_at_step)->group("");
   add_telemetry_flags(cmd, &config->telemetry_interval);
   add_max_image_pixels_flag(cmd);
   auto store_flags = std::make_shared<StoreFlags>();
   add_store_flags(cmd, store_flags.get());
-  cmd->callback([config, store_flags, resume, exit_code] { *exit_code = run_train(*config, *store_flags, *resume); });
+  cmd->callback([config, store_flags, resume, write_report, exit_code] {
+    *exit_code = run_train(*config, *store_flags, *resume, *write_report);
+  });
 }
 
 }  // namespace trainbench::cli
