@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <random>
 
 #include "weights/safetensors.h"
@@ -49,6 +50,14 @@ std::string run_command(const std::string& command, int* exit_code) {
   const int status = pclose(pipe);
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return output;
+}
+
+std::string trainbench_command(const std::string& args) { return "'" + trainbench_binary().string() + "' " + args; }
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return nlohmann::json::parse(in);
 }
 
 pid_t spawn_trainbench(const std::vector<std::string>& args) {

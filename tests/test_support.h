@@ -2,6 +2,7 @@
 // Helpers shared by the tests: temporary folders, running the Python
 // reference (Debian's /usr/bin/python3 with torch and torchvision), and the
 // simple tensor file the reference scripts write.
+#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <sys/types.h>
@@ -39,6 +40,14 @@ int run_reference(const std::string& script, const std::vector<std::string>& arg
 // Runs a shell command line, capturing stdout (stderr goes to the test log);
 // *exit_code receives the exit status.
 std::string run_command(const std::string& command, int* exit_code);
+
+// The shell command line that runs the built trainbench with `args`, for
+// run_command. `args` is shell text: quote paths in it yourself.
+std::string trainbench_command(const std::string& args);
+
+// A JSON file a command wrote (summary.json, a model card, ...), parsed.
+// Throws, failing the test, when it is missing or not JSON.
+nlohmann::json read_json(const std::filesystem::path& path);
 
 // Starts the trainbench binary with these arguments in the background (no
 // shell); returns its pid (-1 when it cannot start), to signal and waitpid.

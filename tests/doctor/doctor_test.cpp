@@ -74,8 +74,8 @@ TEST(DoctorCommandTest, JsonReportAndExitCodeOnThisMachine) {
   testing::TempDir runs;
   int exit_code = -1;
   const std::string output = testing::run_command(
-      "env -u OMP_NUM_THREADS -u CUDA_LAUNCH_BLOCKING '" + testing::trainbench_binary().string() + "' doctor --json --runs '" +
-          runs.path().string() + "'",
+      "env -u OMP_NUM_THREADS -u CUDA_LAUNCH_BLOCKING " +
+          testing::trainbench_command("doctor --json --runs '" + runs.path().string() + "'"),
       &exit_code);
   const std::map<std::string, nlohmann::json> checks = checks_by_name(output);
   for (const char* name : {"threads/intra_op", "threads/omp_num_threads", "build/libtorch", "build/blas", "build/matmul",
@@ -90,8 +90,8 @@ TEST(DoctorCommandTest, JsonReportAndExitCodeOnThisMachine) {
 TEST(DoctorCommandTest, OmpNumThreadsOneIsReported) {
   if (core::available_cores() < 2) GTEST_SKIP() << "one core: OMP_NUM_THREADS=1 costs nothing here";
   int exit_code = -1;
-  const std::string binary = testing::trainbench_binary().string();
-  const std::string output = testing::run_command("env OMP_NUM_THREADS=1 '" + binary + "' doctor --json", &exit_code);
+  const std::string output =
+      testing::run_command("env OMP_NUM_THREADS=1 " + testing::trainbench_command("doctor --json"), &exit_code);
   const std::map<std::string, nlohmann::json> checks = checks_by_name(output);
   EXPECT_EQ(exit_code, has_failure(checks) ? 1 : 0);
   const nlohmann::json& variable = checks.at("threads/omp_num_threads");
@@ -102,7 +102,7 @@ TEST(DoctorCommandTest, OmpNumThreadsOneIsReported) {
   EXPECT_EQ(checks.at("threads/intra_op").at("status"), "warn");
 
   // The text form lists that problem before any ok line.
-  const std::string text = testing::run_command("env OMP_NUM_THREADS=1 '" + binary + "' doctor", &exit_code);
+  const std::string text = testing::run_command("env OMP_NUM_THREADS=1 " + testing::trainbench_command("doctor"), &exit_code);
   const auto problem = text.find("warn  threads/omp_num_threads");
   ASSERT_NE(problem, std::string::npos) << text;
   EXPECT_LT(problem, text.find("\nok    "));

@@ -21,11 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
+using testing::trainbench_command;
 
 std::string bench_command(const std::string& args) {
   // Tiny and quick: resnet18 at 32 px, batch 4, 2 warm-up and 2 timed steps.
-  return "'" + testing::trainbench_binary().string() +
-         "' bench --model resnet18 --img-size 32 --warmup-steps 2 --steps 2 --threads 1 --no-progress " + args;
+  return trainbench_command(
+      "bench --model resnet18 --img-size 32 --warmup-steps 2 --steps 2 --threads 1 --no-progress " + args);
 }
 
 nlohmann::json run_json(const std::string& args, int* code) {
@@ -102,9 +103,9 @@ TEST(BenchCommand, AFailingTestIsReportedAndTheRestRun) {
 TEST(BenchCommand, RealInputBothModesWithDetailGoIntoTheStore) {
   TempDir dir;
   int code = -1;
-  testing::run_command("'" + testing::trainbench_binary().string() + "' data synth --classes 2 --per-class 6 --out '" +
-                           (dir / "data").string() + "' > /dev/null",
-                       &code);
+  testing::run_command(
+      trainbench_command("data synth --classes 2 --per-class 6 --out '" + (dir / "data").string() + "' > /dev/null"),
+      &code);
   ASSERT_EQ(code, 0);
   const fs::path db = dir / "results.db";
   const nlohmann::json rows = run_json("-b 4 -r 2 --mode both --input real --workers 1 --detail --data '" +
@@ -139,15 +140,16 @@ TEST(BenchCommand, RealInputBothModesWithDetailGoIntoTheStore) {
 TEST(BenchCommand, TrainStoresItsRunAndCompareReadsItBack) {
   TempDir dir;
   int code = -1;
-  const std::string binary = "'" + testing::trainbench_binary().string() + "' ";
-  testing::run_command(binary + "data synth --classes 2 --per-class 8 --out '" + (dir / "data").string() + "' > /dev/null",
-                       &code);
+  testing::run_command(
+      trainbench_command("data synth --classes 2 --per-class 8 --out '" + (dir / "data").string() + "' > /dev/null"),
+      &code);
   ASSERT_EQ(code, 0);
   const fs::path db = dir / "results.db";
   const fs::path run = dir / "run";
   const std::string out = testing::run_command(
-      binary + "train --model resnet18 --img-size 32 -b 4 --epochs 1 --threads 1 --workers 1 --no-progress --data '" +
-          (dir / "data").string() + "' --output '" + run.string() + "' --db '" + db.string() + "'",
+      trainbench_command("train --model resnet18 --img-size 32 -b 4 --epochs 1 --threads 1 --workers 1 --no-progress "
+                         "--data '" + (dir / "data").string() + "' --output '" + run.string() + "' --db '" +
+                         db.string() + "'"),
       &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("stored as train:1 in"), std::string::npos) << out;
@@ -159,7 +161,7 @@ TEST(BenchCommand, TrainStoresItsRunAndCompareReadsItBack) {
   EXPECT_GT(stored.rows[0]["train_images_per_sec"].get<double>(), 0.0);
 
   const nlohmann::json comparison = nlohmann::json::parse(testing::run_command(
-      binary + "compare -o json --db '" + db.string() + "' train:1 '" + run.string() + "'", &code));
+      trainbench_command("compare -o json --db '" + db.string() + "' train:1 '" + run.string() + "'"), &code));
   ASSERT_EQ(code, 0) << comparison.dump(2);
   ASSERT_FALSE(comparison["pairs"].empty()) << comparison.dump(2);
   EXPECT_DOUBLE_EQ(comparison["pairs"][0]["ratio"].get<double>(), 1.0) << comparison.dump(2);
@@ -173,10 +175,10 @@ TEST(BenchCommand, InterruptEndsTheRunningTestAndExits130) {
   TempDir dir;
   const fs::path out = dir / "out.json";
   const fs::path err = dir / "err.txt";
-  const std::string command = "exec '" + testing::trainbench_binary().string() +
-                              "' bench --model resnet18 --img-size 32 -b 2 -r 1 --warmup-steps 1 --steps 100000 "
-                              "--threads 1 --no-progress --no-db -o json > '" +
-                              out.string() + "' 2> '" + err.string() + "'";
+  const std::string command =
+      "exec " + trainbench_command("bench --model resnet18 --img-size 32 -b 2 -r 1 --warmup-steps 1 --steps 100000 "
+                                   "--threads 1 --no-progress --no-db -o json > '" +
+                                   out.string() + "' 2> '" + err.string() + "'");
   const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
   pid_t pid = 0;
   ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
@@ -209,7 +211,7 @@ TEST(BenchCommand, BadInputIsOneClearLineBeforeAnyTestRuns) {
   out = testing::run_command(bench_command("-b 16-8 --no-db 2>&1"), &code);
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("ends before it starts"), std::string::npos) << out;
-  out = testing::run_command("'" + testing::trainbench_binary().string() + "' bench --model resnet7 --no-db 2>&1", &code);
+  out = testing::run_command(trainbench_command("bench --model resnet7 --no-db 2>&1"), &code);
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("unknown model 'resnet7'"), std::string::npos) << out;
   out = testing::run_command(bench_command("-o xml --no-db 2>&1"), &code);

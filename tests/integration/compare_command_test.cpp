@@ -14,9 +14,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-std::string trainbench_command(const std::string& args) {
-  // No stored ids are used here: point the store somewhere harmless anyway.
-  return "TRAINBENCH_DB=/nonexistent/results.db '" + testing::trainbench_binary().string() + "' " + args;
+// `trainbench compare ARGS`. No stored ids are used here: the store points
+// somewhere harmless anyway.
+std::string compare_command(const std::string& args) {
+  return "TRAINBENCH_DB=/nonexistent/results.db " + testing::trainbench_command("compare " + args);
 }
 
 store::BenchRow bench_row(const std::string& mode, const std::string& device, std::vector<double> samples) {
@@ -74,8 +75,7 @@ TEST(CompareCommand, TwoBenchJsonFilesSideBySide) {
 
   int exit_code = -1;
   const std::string json_text = testing::run_command(
-      trainbench_command("compare '" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "' -o json"),
-      &exit_code);
+      compare_command("'" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "' -o json"), &exit_code);
   ASSERT_EQ(exit_code, 0) << json_text;  // a slower B is a finding, not an error
   const nlohmann::json json = nlohmann::json::parse(json_text);
   ASSERT_EQ(json["pairs"].size(), 2u) << json.dump(2);
@@ -87,7 +87,7 @@ TEST(CompareCommand, TwoBenchJsonFilesSideBySide) {
   EXPECT_TRUE(json["unpaired_a"].empty());
 
   const std::string markdown = testing::run_command(
-      trainbench_command("compare '" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "'"), &exit_code);
+      compare_command("'" + (dir / "a.json").string() + "' '" + (dir / "b.json").string() + "'"), &exit_code);
   EXPECT_EQ(exit_code, 0);
   EXPECT_NE(markdown.find("| figure | a.json | b.json | B/A | verdict | beyond noise |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("34% slower than a.json"), std::string::npos) << markdown;
@@ -99,8 +99,7 @@ TEST(CompareCommand, RunFolderAgainstThePublishedTitanFigures) {
   write_run_folder(dir / "my-run");
   int exit_code = -1;
   const std::string output =
-      testing::run_command(trainbench_command("compare --reference titan-rtx '" + (dir / "my-run").string() + "'"),
-                           &exit_code);
+      testing::run_command(compare_command("--reference titan-rtx '" + (dir / "my-run").string() + "'"), &exit_code);
   ASSERT_EQ(exit_code, 0) << output;
   EXPECT_NE(output.find("Titan RTX (published)"), std::string::npos) << output;
   EXPECT_NE(output.find("published figures (blog post, May 2023), not measurements"), std::string::npos) << output;
@@ -110,7 +109,7 @@ TEST(CompareCommand, RunFolderAgainstThePublishedTitanFigures) {
   EXPECT_EQ(output.find("not the reference workload"), std::string::npos) << output;
 
   const std::string json_text = testing::run_command(
-      trainbench_command("compare --reference titan-rtx '" + (dir / "my-run").string() + "' -o json"), &exit_code);
+      compare_command("--reference titan-rtx '" + (dir / "my-run").string() + "' -o json"), &exit_code);
   ASSERT_EQ(exit_code, 0) << json_text;
   const nlohmann::json json = nlohmann::json::parse(json_text);
   EXPECT_EQ(json["a"]["label"], "Titan RTX (published)");
@@ -126,17 +125,17 @@ TEST(CompareCommand, RunFolderAgainstThePublishedTitanFigures) {
 
 TEST(CompareCommand, ReferenceListAndBadInput) {
   int exit_code = -1;
-  const std::string list = testing::run_command(trainbench_command("compare --reference list"), &exit_code);
+  const std::string list = testing::run_command(compare_command("--reference list"), &exit_code);
   EXPECT_EQ(exit_code, 0);
   for (const char* name : {"titan-rtx", "arc-a770", "arc-a770-blocked-layout", "arc-a770-wsl"}) {
     EXPECT_NE(list.find(name), std::string::npos) << name << "\n" << list;
   }
   EXPECT_NE(list.find("not measurements"), std::string::npos);
 
-  const std::string error = testing::run_command(trainbench_command("compare no-such-thing other 2>&1"), &exit_code);
+  const std::string error = testing::run_command(compare_command("no-such-thing other 2>&1"), &exit_code);
   EXPECT_EQ(exit_code, 1);
   EXPECT_NE(error.find("train:ID"), std::string::npos) << error;
-  testing::run_command(trainbench_command("compare --reference nvidia-9090 no-such-run 2>&1"), &exit_code);
+  testing::run_command(compare_command("--reference nvidia-9090 no-such-run 2>&1"), &exit_code);
   EXPECT_EQ(exit_code, 1);
 }
 

@@ -18,12 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Corpus;
 using testing::CorpusEntry;
+using testing::read_json;
 using testing::TempDir;
+using testing::trainbench_command;
 using testing::Verdict;
-
-std::string trainbench_command(const std::string& args) {
-  return "'" + testing::trainbench_binary().string() + "' " + args;
-}
 
 std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 
@@ -132,8 +130,7 @@ TEST(TrainOverBadData, FinishesUsesEveryGoodImageAndReportsEveryBadOne) {
                          quoted(dir / "run") + " 2>&1"),
       &code);
   ASSERT_EQ(code, 0) << out;
-  std::ifstream summary_file(dir / "run" / "summary.json");
-  const nlohmann::json summary = nlohmann::json::parse(summary_file);
+  const nlohmann::json summary = read_json(dir / "run" / "summary.json");
   const int bad = corpus.count(Verdict::kBad);
   EXPECT_EQ(summary["skipped_files"], bad);
   EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), corpus.candidates());

@@ -17,9 +17,9 @@ namespace trainbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 using testing::TempDir;
-
-std::string trainbench_command(const std::string& args) { return "'" + testing::trainbench_binary().string() + "' " + args; }
+using testing::trainbench_command;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path);
@@ -94,8 +94,7 @@ TEST_F(ReportCommand, TrainingRecordsTelemetryPerPhase) {
   EXPECT_TRUE(phases.count("train")) << log;
   EXPECT_TRUE(phases.count("setup")) << log;
 
-  std::ifstream summary_file(run() / "summary.json");
-  const nlohmann::json summary = nlohmann::json::parse(summary_file);
+  const nlohmann::json summary = read_json(run() / "summary.json");
   ASSERT_TRUE(summary["telemetry"].is_object()) << summary.dump(2);
   EXPECT_GT(summary["telemetry"]["train"]["samples"].get<int>(), 0);
   EXPECT_GT(summary["telemetry"]["train"]["process_cpu_percent"].get<double>(), 0.0);

@@ -21,9 +21,8 @@ struct Output {
 // Runs the binary with `args`; stderr joins stdout when `with_stderr`.
 Output results(const std::string& args, bool with_stderr = false, const std::string& environment = "") {
   Output out;
-  out.text = testing::run_command(environment + " '" + testing::trainbench_binary().string() + "' results " + args +
-                                      (with_stderr ? " 2>&1" : ""),
-                                  &out.exit_code);
+  out.text = testing::run_command(
+      environment + " " + testing::trainbench_command("results " + args + (with_stderr ? " 2>&1" : "")), &out.exit_code);
   return out;
 }
 

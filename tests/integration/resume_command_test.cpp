@@ -21,14 +21,9 @@ namespace trainbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 using testing::TempDir;
-
-std::string trainbench_command(const std::string& args) { return "'" + testing::trainbench_binary().string() + "' " + args; }
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
+using testing::trainbench_command;
 
 // 3 classes x 20 images: 54 train (13 batches of 4 and one of 2), 6 val.
 void make_data_set(const fs::path& root) {

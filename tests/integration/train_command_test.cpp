@@ -18,14 +18,9 @@ namespace trainbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_json;
 using testing::TempDir;
-
-std::string trainbench_command(const std::string& args) { return "'" + testing::trainbench_binary().string() + "' " + args; }
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
+using testing::trainbench_command;
 
 // Three classes told apart by colour and by a stripe's direction, with noise,
 // mixed JPEG and PNG: learnable in a few epochs by a small ResNet.
