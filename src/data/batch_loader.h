@@ -60,6 +60,7 @@ class BatchLoader {
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   std::int64_t sample_count() const { return static_cast<std::int64_t>(samples_.size()); }
+  const std::vector<Sample>& samples() const { return samples_; }
   std::int64_t batches_per_epoch() const;
   const LoaderOptions& options() const { return options_; }
 

@@ -28,6 +28,8 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"final_loss_scale", s.final_loss_scale},
           {"train_images", s.train_images},
           {"val_images", s.val_images},
+          {"train_files_scanned", s.train_files_scanned},
+          {"val_files_scanned", s.val_files_scanned},
           {"skipped_files", s.skipped_files},
           {"skipped_examples", to_json(s.skipped_examples)},
           {"train_loss", s.train_loss},
@@ -100,14 +102,15 @@ std::string format_summary_text(const RunSummary& s) {
   char text[1024];
   std::snprintf(text, sizeof text,
                 "%s%s on %s (%s), %d threads, %d workers, amp %s, %s\n"
-                "  %lld steps over %d epochs, %lld train / %lld val images, %lld files skipped\n"
+                "  %lld steps over %d epochs, %lld train / %lld val images used, %lld of %lld files skipped\n"
                 "  train loss %.4f  accuracy %.4f\n"
                 "  val   loss %.4f  accuracy %.4f  (best loss %.4f at epoch %d)\n"
                 "  %.1f train images/s (first epoch %.1f), data wait %.1f%%, wall %.1f s\n",
                 s.interrupted ? "INTERRUPTED: " : !s.stopped.empty() ? "STOPPED: " : "", s.model.c_str(), s.device.c_str(), s.device_name.c_str(),
                 s.threads, s.workers, s.amp.c_str(), s.channels_last ? "channels-last" : "contiguous", static_cast<long long>(s.steps), s.epochs,
                 static_cast<long long>(s.train_images), static_cast<long long>(s.val_images),
-                static_cast<long long>(s.skipped_files), s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
+                static_cast<long long>(s.skipped_files), static_cast<long long>(s.train_files_scanned + s.val_files_scanned),
+                s.train_loss, s.train_accuracy, s.val_loss, s.val_accuracy,
                 s.best_val_loss, s.best_epoch, s.train_images_per_sec, s.first_epoch_images_per_sec,
                 100.0 * s.data_wait_fraction, s.wall_seconds);
   std::string out = text;

@@ -29,8 +29,15 @@ struct RunSummary {
   std::int64_t steps = 0;  // optimizer steps taken
   std::int64_t overflow_skipped_steps = 0;  // fp16: steps the gradient scaler skipped for inf/NaN gradients
   double final_loss_scale = 0.0;            // fp16: the gradient scaler's last scale (0 without one)
-  std::int64_t train_images = 0;  // training set size
-  std::int64_t val_images = 0;
+  // The images a pass uses: the set's files less those found unreadable. A
+  // run stopped early may not have reached every bad file; those it did not
+  // reach still count. So does the image of a batch of one, which the
+  // trainer passes over (batch norm needs two) and says so.
+  std::int64_t train_images = 0;  // per training pass (epoch)
+  std::int64_t val_images = 0;    // per evaluation
+  // Image files each set was made of, as scanned: used and skipped alike.
+  std::int64_t train_files_scanned = 0;
+  std::int64_t val_files_scanned = 0;
   std::int64_t skipped_files = 0;
   std::vector<data::SkippedFile> skipped_examples;  // the first few
   double train_loss = 0.0;     // mean batch loss of the last training pass

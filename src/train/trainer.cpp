@@ -2,8 +2,10 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <unordered_set>
 
 #include "core/out_of_memory.h"
 #include "core/collect_provenance.h"
@@ -58,6 +60,15 @@ DataSplit load_data(const TrainConfig& config) {
     split.validation = std::move(parts.validation);
   }
   return split;
+}
+
+// The images of a set that a pass uses: its files less those found bad so
+// far, as summary.json counts them.
+std::int64_t usable_images(const std::vector<data::Sample>& samples, const data::SkippedFiles& skipped) {
+  std::unordered_set<std::string> bad;
+  for (const data::SkippedFile& file : skipped.first(skipped.count())) bad.insert(file.path);
+  return std::count_if(samples.begin(), samples.end(),
+                       [&](const data::Sample& sample) { return bad.count(sample.path.string()) == 0; });
 }
 
 void apply_schedule(torch::optim::AdamW& optimizer, double lr, double beta1) {
@@ -230,8 +241,8 @@ void Trainer::prepare() {
   summary_.augment = config_.augment;
   summary_.image_size = config_.image_size;
   summary_.batch_size = config_.batch_size;
-  summary_.train_images = train_loader_->sample_count();
-  summary_.val_images = val_loader_->sample_count();
+  summary_.train_files_scanned = train_loader_->sample_count();
+  summary_.val_files_scanned = val_loader_->sample_count();
 }
 
 void Trainer::restore_checkpoint() {
@@ -381,6 +392,9 @@ RunSummary Trainer::run() {
   }
   summary_.skipped_files = static_cast<std::int64_t>(skipped_->count());
   summary_.skipped_examples = skipped_->first(kSkippedExamplesListed);
+  // Counted at the end: bad files are found as the passes load them.
+  summary_.train_images = usable_images(train_loader_->samples(), *skipped_);
+  summary_.val_images = usable_images(val_loader_->samples(), *skipped_);
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
   summary_.train_images_per_sec = train_seconds_ > 0 ? train_images_seen_ / train_seconds_ : 0.0;
   summary_.data_wait_fraction = train_seconds_ > 0 ? wait_seconds_ / train_seconds_ : 0.0;

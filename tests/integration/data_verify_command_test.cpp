@@ -133,7 +133,8 @@ TEST(TrainOverBadData, FinishesUsesEveryGoodImageAndReportsEveryBadOne) {
   const nlohmann::json summary = read_json(dir / "run" / "summary.json");
   const int bad = corpus.count(Verdict::kBad);
   EXPECT_EQ(summary["skipped_files"], bad);
-  EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), corpus.candidates());
+  EXPECT_EQ(summary["train_files_scanned"].get<int>() + summary["val_files_scanned"].get<int>(), corpus.candidates());
+  EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), corpus.count(Verdict::kGood));
   // Every bad file is named with its reason (the summary lists up to 20).
   ASSERT_LE(bad, 20);
   std::map<std::string, std::string> reasons;
@@ -151,6 +152,12 @@ TEST(TrainOverBadData, FinishesUsesEveryGoodImageAndReportsEveryBadOne) {
   EXPECT_GT(trained, 0);
   EXPECT_GT(evaluated, 0);
   EXPECT_EQ(trained + evaluated, corpus.count(Verdict::kGood));
+  // ... and summary.json and the end-of-run text count exactly those, per set.
+  EXPECT_EQ(summary["train_images"], trained);
+  EXPECT_EQ(summary["val_images"], evaluated);
+  const std::string counts = std::to_string(trained) + " train / " + std::to_string(evaluated) + " val images used, " +
+                             std::to_string(bad) + " of " + std::to_string(corpus.candidates()) + " files skipped";
+  EXPECT_NE(out.find(counts), std::string::npos) << out;
 }
 
 }  // namespace

@@ -57,8 +57,13 @@ void expect_learned_far_above_chance(const TrainedRun& t) {
   EXPECT_GE(summary["val_accuracy"].get<double>(), 0.8) << summary.dump(2);  // chance is 0.33
   EXPECT_LT(summary["val_loss"].get<double>(), 1.0);
   EXPECT_EQ(summary["epochs"], 5);
-  EXPECT_EQ(summary["train_images"].get<int>() + summary["val_images"].get<int>(), 73);
-  EXPECT_EQ(summary["skipped_files"], 1);  // the corrupt file, reported and passed over
+  // 73 files split 54 / 19 (--val-split 0.25); the corrupt one, in the
+  // training part, is reported, passed over and not counted as used.
+  EXPECT_EQ(summary["train_files_scanned"], 54);
+  EXPECT_EQ(summary["val_files_scanned"], 19);
+  EXPECT_EQ(summary["skipped_files"], 1);
+  EXPECT_EQ(summary["train_images"], 53);
+  EXPECT_EQ(summary["val_images"], 19);
   EXPECT_EQ(summary["augment"], "trivial-wide");  // the default, and it still learns
   EXPECT_GT(summary["train_images_per_sec"].get<double>(), 0.0);
   EXPECT_GE(summary["data_wait_fraction"].get<double>(), 0.0);
@@ -77,7 +82,8 @@ void expect_every_run_file(const TrainedRun& t) {
   for (const char* key : {"epoch", "train_loss", "valid_loss", "metric_value", "learning_rate"}) {
     EXPECT_TRUE(metadata.contains(key)) << key;
   }
-  // One line per step plus a train_epoch and an eval line per epoch.
+  // One line per step plus a train_epoch and an eval line per epoch, each
+  // pass over as many images as summary.json says were used.
   const nlohmann::json summary = read_json(t.run / "summary.json");
   std::ifstream metrics(t.run / "metrics.jsonl");
   int steps = 0, evals = 0;
@@ -85,6 +91,12 @@ void expect_every_run_file(const TrainedRun& t) {
     const nlohmann::json record = nlohmann::json::parse(line);
     steps += record["type"] == "train_step";
     evals += record["type"] == "eval";
+    if (record["type"] == "train_epoch") {
+      EXPECT_EQ(record["images"], summary["train_images"]) << line;
+    }
+    if (record["type"] == "eval") {
+      EXPECT_EQ(record["images"], summary["val_images"]) << line;
+    }
   }
   EXPECT_EQ(steps, summary["steps"].get<int>());
   EXPECT_EQ(evals, 5);

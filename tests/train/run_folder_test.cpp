@@ -57,16 +57,24 @@ TEST(RunSummary, JsonHasTheFieldsScriptsRead) {
   RunSummary summary;
   summary.model = "resnet18d";
   summary.train_images_per_sec = 123.5;
-  summary.skipped_files = 1;
+  summary.train_images = 305;
+  summary.val_images = 34;
+  summary.train_files_scanned = 312;
+  summary.val_files_scanned = 35;
+  summary.skipped_files = 8;
   summary.skipped_examples = {{"a.jpg", "corrupt JPEG"}};
   const nlohmann::ordered_json json = to_json(summary);
-  for (const char* key : {"model", "epochs", "steps", "train_images", "val_images", "skipped_files", "train_loss",
-                          "val_loss", "val_accuracy", "train_images_per_sec", "data_wait_fraction", "wall_seconds",
-                          "device"}) {
+  for (const char* key : {"model", "epochs", "steps", "train_images", "val_images", "train_files_scanned",
+                          "val_files_scanned", "skipped_files", "train_loss", "val_loss", "val_accuracy",
+                          "train_images_per_sec", "data_wait_fraction", "wall_seconds", "device"}) {
     EXPECT_TRUE(json.contains(key)) << key;
   }
+  EXPECT_EQ(json["train_images"], 305);
+  EXPECT_EQ(json["train_files_scanned"], 312);
   EXPECT_EQ(json["skipped_examples"][0]["reason"], "corrupt JPEG");
-  EXPECT_NE(format_summary_text(summary).find("skipped a.jpg: corrupt JPEG"), std::string::npos);
+  const std::string text = format_summary_text(summary);
+  EXPECT_NE(text.find("305 train / 34 val images used, 8 of 347 files skipped"), std::string::npos) << text;
+  EXPECT_NE(text.find("skipped a.jpg: corrupt JPEG"), std::string::npos);
 }
 
 }  // namespace
