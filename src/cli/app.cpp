@@ -22,6 +22,14 @@ int run(int argc, char** argv) {
   app.name("trainbench");
   app.set_version_flag("--version", std::string("trainbench ") + TRAINBENCH_VERSION + " (" + core::git_commit() + ")");
   app.require_subcommand(1);
+  // A repeated option takes its last value, as argparse does, so a flag added
+  // at the end of a command line overrides the same flag earlier in it.
+  // Set before the commands are added: a subcommand copies these defaults
+  // when it is created, and an option when it is added. Options that are
+  // lists (std::vector: predict's images, results' --filter, ...) still
+  // collect every value, as TakeLast keeps as many values as an option
+  // expects; bench's LIST options collect too (see add_list_option there).
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   int exit_code = 0;
   add_train_command(app, &exit_code);
   add_eval_command(app, &exit_code);

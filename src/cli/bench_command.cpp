@@ -55,6 +55,17 @@ std::unique_ptr<telemetry::Sampler> start_telemetry(double interval_seconds) {
   return sampler;
 }
 
+// A LIST option: each value is a comma-separated list, and repeating the
+// option adds to it, as in llama-bench (`--amp off --amp bf16` is
+// `--amp off,bf16`), instead of the last value replacing the others.
+CLI::Option* add_list_option(CLI::App* cmd, const std::string& name, std::string* list, const std::string& help) {
+  return cmd
+      ->add_option_function<std::vector<std::string>>(
+          name, [list](const std::vector<std::string>& values) { *list = core::join(values, ","); }, help)
+      ->allow_extra_args(false)  // one value per use of the option, as for the others
+      ->default_str(*list);
+}
+
 bench::BenchMatrix matrix_from(const BenchFlags& flags) {
   bench::BenchMatrix matrix;
   matrix.models = bench::parse_text_list(flags.models, "--model");
@@ -157,27 +168,22 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "bench",
       "Measure training (and inference) throughput over a matrix of settings. Every option below that says LIST "
-      "takes comma-separated values and ranges (16-128*2 = 16,32,64,128; 32-96+32 = 32,64,96); the tests are their "
-      "cartesian product. Each test builds a fresh model and optimizer, times its cold first step, runs the "
-      "warm-up untimed, then reports images/s over timed windows (mean and sample standard deviation over "
-      "repetitions). The table goes to stdout (progress to stderr); every row is also stored in the results "
+      "takes comma-separated values and ranges (16-128*2 = 16,32,64,128; 32-96+32 = 32,64,96), and given twice adds "
+      "to the list; the tests are their cartesian product. Each test builds a fresh model and optimizer, times its "
+      "cold first step, runs the warm-up untimed, then reports images/s over timed windows (mean and sample "
+      "standard deviation over repetitions). The table goes to stdout (progress to stderr); every row is also stored in the results "
       "database (see `trainbench results`). Exit code 1 when any test failed.");
-  cmd->add_option("--model", flags->models, "LIST of architectures: " + core::join(models::model_names()))
-      ->capture_default_str();
-  cmd->add_option("--device", flags->devices, "LIST of devices: auto, cpu, cuda[:N], xpu[:N], mps")->capture_default_str();
-  cmd->add_option("--img-size", flags->image_sizes, "LIST of square input sizes (pixels)")->capture_default_str();
-  cmd->add_option("-b,--batch-size", flags->batch_sizes, "LIST of batch sizes")->capture_default_str();
-  cmd->add_option("--amp", flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)")
-      ->capture_default_str();
-  cmd->add_option("--channels-last", flags->channels_last,
-                  "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the device's default)")
-      ->capture_default_str();
-  cmd->add_option("--input", flags->inputs,
+  add_list_option(cmd, "--model", &flags->models, "LIST of architectures: " + core::join(models::model_names()));
+  add_list_option(cmd, "--device", &flags->devices, "LIST of devices: auto, cpu, cuda[:N], xpu[:N], mps");
+  add_list_option(cmd, "--img-size", &flags->image_sizes, "LIST of square input sizes (pixels)");
+  add_list_option(cmd, "-b,--batch-size", &flags->batch_sizes, "LIST of batch sizes");
+  add_list_option(cmd, "--amp", &flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)");
+  add_list_option(cmd, "--channels-last", &flags->channels_last,
+                  "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the device's default)");
+  add_list_option(cmd, "--input", &flags->inputs,
                   "LIST of inputs: synthetic (one random batch already on the device: the model alone) or real "
-                  "(the data pipeline from --data: decode, resize, copy, augment)")
-      ->capture_default_str();
-  cmd->add_option("--workers", flags->workers, "LIST of loader threads for real input (0: one per available core)")
-      ->capture_default_str();
+                  "(the data pipeline from --data: decode, resize, copy, augment)");
+  add_list_option(cmd, "--workers", &flags->workers, "LIST of loader threads for real input (0: one per available core)");
   cmd->add_option("--data", flags->data, "Image folder (DATA/<class>/*.jpg|png) for --input real");
   cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")->capture_default_str();
   cmd->add_option("-r,--repetitions", flags->options.repetitions, "Timed windows per test")

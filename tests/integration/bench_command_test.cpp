@@ -73,6 +73,19 @@ TEST(BenchCommand, PrecisionAndLayoutMatrixOnTheCpu) {
   EXPECT_EQ(rows[0]["forward_flops_per_image"], rows[3]["forward_flops_per_image"]);
 }
 
+// A LIST option given twice adds to its list, as llama-bench's do, while a
+// plain option given twice takes its last value. (bench_command already
+// says --img-size 32.)
+TEST(BenchCommand, ARepeatedListOptionAddsToTheList) {
+  int code = -1;
+  const nlohmann::json rows = run_json("--img-size 48 -b 4 -r 1 --mode infer --mode train --no-db --no-telemetry", &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["image_size"], 32);
+  EXPECT_EQ(rows[1]["image_size"], 48);
+  for (const nlohmann::json& row : rows) EXPECT_EQ(row["mode"], "train");
+}
+
 TEST(BenchCommand, OutOfMemoryHalvesTheBatchAndSaysSo) {
   int code = -1;
   nlohmann::json rows = run_json("-b 16 -r 1 --simulate-oom-above 5 --no-db", &code);

@@ -111,6 +111,12 @@ TEST(DataVerifyCommand, MaxImagePixelsFlagSetsTheLimit) {
   testing::run_command(trainbench_command("data verify --max-image-pixels 0 " + quoted(clean.root) + " 2>&1"), &code);
   EXPECT_NE(code, 0);
   EXPECT_NE(code, 1);  // a usage error, not "bad files found"
+  // Given twice, the last value is the limit.
+  const std::string twice = testing::run_command(
+      trainbench_command("data verify --json --max-image-pixels 1600 --max-image-pixels 2000 " + quoted(clean.root)),
+      &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(nlohmann::json::parse(twice)["max_image_pixels"], 2000);
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
