@@ -9,9 +9,14 @@ RUN_DIR ?= runs/default
 
 # The default job: real data (Fashion-MNIST, from Debian's dataset-fashion-mnist:
 # 60,000 training and 10,000 test images of 10 kinds of clothing, 28x28 gray)
-# with the workload's recipe: resnet18, AdamW, OneCycle per batch,
-# TrivialAugmentWide, the tqdm bars. See README.md for what it reaches and how long it takes.
-RUN_FLAGS ?= --model resnet18 --img-size 28 --epochs 2 -b 64 --lr 2e-3
+# with the workload's recipe: AdamW, OneCycle per batch, TrivialAugmentWide,
+# the tqdm bars. resnet18 at the images' own 28 px; batch 512 because on a CPU
+# small images train fastest in large batches (2 cores: 400 images/s at batch
+# 64, 830 at 256, 990 at 512). Measured here: 4 epochs reach val accuracy 0.90
+# (the augmentation's 32-pixel translations are harsh on 28-pixel images: 2
+# epochs stop at 0.89), in about four minutes of training on 2 cores.
+RUN_FLAGS ?= --model resnet18 --img-size 28 --epochs 4 -b 512 --lr 6e-3
+
 # The fuzzers (fuzz/, clang's libFuzzer): `make fuzz-test` builds them here and
 # runs each for a few seconds and every saved finding once; see fuzz/README.md.
 # `make test` ends with it.

@@ -35,28 +35,29 @@ std::string describe_work(const nlohmann::ordered_json& settings) {
 std::string format_reference_standing(const std::filesystem::path& run_dir) {
   const bench::TrainingSide run = bench::load_run_folder(run_dir);
   if (run.train_images_per_sec.value <= 0.0) return "";
-  std::string text = "Against the workload's published cards (" + std::string(bench::kPublishedSource) + "):\n";
+  std::string lines;
   bool settings_differ = false;
   for (const bench::ReferenceFigures& reference : bench::reference_figures()) {
     const bench::Comparison comparison = bench::compare_training_runs(reference.side, run);
     for (const bench::ComparedFigure& figure : comparison.figures) {
       if (figure.kind != bench::FigureKind::kThroughput) continue;
       // The first throughput figure is the steady training rate.
-      text += "  " + reference.conditions + ": " + format_rate(figure.a.value) + " images/s there, " +
-              format_rate(figure.b.value) + " here: " + figure.verdict + "\n";
+      lines += "  " + reference.conditions + ": " + format_rate(figure.a.value) + " images/s there, " +
+               format_rate(figure.b.value) + " here: " + figure.verdict + "\n";
       break;
     }
     for (const std::string& note : comparison.notes) {
       if (note.rfind("settings differ", 0) == 0) settings_differ = true;
     }
   }
+  std::string text = "Against the workload's published cards (" + std::string(bench::kPublishedSource) + "):\n";
   if (settings_differ) {
-    // The rates are of different work: say which, and how to measure the same.
+    // The rates are of different work: say so before the verdicts, and which.
     const bench::TrainingSide& card = bench::reference_figures().front().side;
-    text += "  Not like for like: the cards trained " + describe_work(card.settings) + "; this run " +
-            describe_work(run.settings) + ";\n  `bench` below measures this machine at the cards' settings.\n";
+    text += "  Not like for like: the cards trained " + describe_work(card.settings) + ",\n  this run " +
+            describe_work(run.settings) + " (`bench` below measures this machine at the cards' settings):\n";
   }
-  return text;
+  return text + lines;
 }
 
 std::filesystem::path write_run_report(const std::filesystem::path& run_dir) {

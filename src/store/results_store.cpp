@@ -462,7 +462,7 @@ const std::vector<Column>& train_columns() {
         {"batch_size", ColumnType::kInteger, "Images per batch"},
         {"epochs", ColumnType::kInteger, "Epochs started"},
         {"steps", ColumnType::kInteger, "Optimizer steps taken"},
-        {"train_images", ColumnType::kInteger, "Training set size"},
+        {"train_images", ColumnType::kInteger, "Training images used per epoch (unreadable files left out)"},
         {"train_images_per_sec", ColumnType::kReal, "Images per second over the training passes"},
         {"first_epoch_images_per_sec", ColumnType::kReal, "Images per second over the first epoch"},
         {"data_wait_fraction", ColumnType::kReal, "Share of training time spent waiting for a batch"},

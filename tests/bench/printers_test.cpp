@@ -23,8 +23,8 @@ using core::Table;
 
 namespace {
 
-Provenance test_provenance() {
-  Provenance p;
+core::Provenance test_provenance() {
+  core::Provenance p;
   p.trainbench_version = "0.1.0";
   p.git_commit = "abc1234";
   p.libtorch_version = "1.13.1";

@@ -150,6 +150,37 @@ void expect_predict_names_the_class(const TrainedRun& t) {
   EXPECT_EQ(code, 1);  // an unreadable image is reported, and the exit code says so
 }
 
+// The run ends by saying what it got: where the machine stands against each
+// published card (with the caveat that the settings differ), the report it
+// wrote beside the run, and three commands to run next.
+void expect_the_ending_says_what_the_run_shows(const TrainedRun& t) {
+  const std::string& out = t.output;
+  const auto standing = out.find("Against the workload's published cards (published figures");
+  ASSERT_NE(standing, std::string::npos) << out;
+  const std::string after = out.substr(standing);
+  // The caveat comes before the verdicts it qualifies.
+  const auto caveat = after.find("Not like for like: the cards trained resnet18d at 288 px, batch 32, amp fp16,\n"
+                                 "  this run resnet18 at 32 px, batch 8, amp off");
+  const auto titan = after.find("  Titan RTX, fp16 AMP, native Ubuntu: 707 images/s there, ");
+  ASSERT_NE(caveat, std::string::npos) << after;
+  ASSERT_NE(titan, std::string::npos) << after;
+  EXPECT_LT(caveat, titan);
+  EXPECT_NE(after.find(" slower than Titan RTX (published)\n"), std::string::npos) << after;  // a tiny CPU run
+  EXPECT_NE(after.find("  Arc A770, bf16, default oneDNN layout: "), std::string::npos) << after;
+  const std::string report = (t.run / "report.html").string();
+  EXPECT_NE(after.find("  report: " + report + "\n"), std::string::npos) << after;
+  std::ifstream file(report);
+  const std::string html((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("Titan RTX"), std::string::npos);  // the published figures beside the run
+  const auto next = after.find("\nNext:\n");
+  ASSERT_NE(next, std::string::npos) << after;
+  const std::string commands = after.substr(next);
+  EXPECT_NE(commands.find(" train --data YOUR_FOLDER --output runs/mine "), std::string::npos) << commands;
+  EXPECT_NE(commands.find(" bench --model resnet18d --img-size 288 -b 32 "), std::string::npos) << commands;
+  EXPECT_NE(commands.find(" doctor "), std::string::npos) << commands;
+}
+
 // One training run (the slow part), then everything a user does with it.
 TEST(TrainCommand, TrainsEvaluatesAndPredictsOnTinyData) {
   TempDir dir;
@@ -181,6 +212,10 @@ TEST(TrainCommand, TrainsEvaluatesAndPredictsOnTinyData) {
   {
     SCOPED_TRACE("predict");
     expect_predict_names_the_class(t);
+  }
+  {
+    SCOPED_TRACE("ending");
+    expect_the_ending_says_what_the_run_shows(t);
   }
 }
 
@@ -256,8 +291,11 @@ TEST(Commands, Bf16ChannelsLastPretrainedAndExport) {
                              "' --model resnet18 --img-size 32 -b 4 --epochs 1 --max-steps 2 --threads 2 --workers 2 "
                              "--no-progress --amp bf16 --channels-last";
   int code = -1;
-  std::string out = testing::run_command(trainbench_command(common + " --output '" + (dir / "first").string() + "'"), &code);
+  std::string out =
+      testing::run_command(trainbench_command(common + " --no-report --output '" + (dir / "first").string() + "'"), &code);
   ASSERT_EQ(code, 0) << out;
+  EXPECT_FALSE(fs::exists(dir / "first" / "report.html"));  // --no-report
+  EXPECT_EQ(out.find("  report: "), std::string::npos) << out;
   nlohmann::json summary = read_json(dir / "first" / "summary.json");
   EXPECT_EQ(summary["amp"], "bf16");
   EXPECT_EQ(summary["channels_last"], true);

@@ -58,7 +58,7 @@ BenchRow full_row() {
   row.gpu_utilization_percent = 99.0;
   row.gpu_memory_activity_percent = 55.5;
   row.gpu_power_watts = 690.0;
-  Provenance& p = row.provenance;
+  core::Provenance& p = row.provenance;
   p.trainbench_version = "0.2.0";
   p.git_commit = "abc1234";
   p.libtorch_version = "2.11.0";
@@ -90,7 +90,7 @@ TEST(BenchRowTest, ColumnsAreUniqueDescribedAndEndWithTheProvenance) {
     EXPECT_FALSE(c.description.empty()) << c.name;
     EXPECT_EQ(c.description.find('\n'), std::string::npos) << c.name;
   }
-  const std::vector<Column>& provenance = provenance_columns();
+  const std::vector<Column>& provenance = core::provenance_columns();
   ASSERT_EQ(provenance.size(), 13u);
   for (std::size_t i = 0; i < provenance.size(); ++i) {
     EXPECT_EQ(columns[columns.size() - provenance.size() + i].name, provenance[i].name);
