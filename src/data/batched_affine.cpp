@@ -9,9 +9,6 @@
 namespace trainbench::data {
 namespace {
 
-// Python's math.radians multiplies by this constant (CPython's degToRad);
-// computing the same product keeps every matrix entry bit-identical.
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kDegreesToRadians = kPi / 180.0;
 
 }  // namespace

@@ -10,6 +10,11 @@
 
 namespace trainbench::data {
 
+// Python's math.radians and math.degrees multiply by kPi / 180 and 180 / kPi
+// (CPython's degToRad, radToDeg); computing the same products keeps every
+// matrix entry bit-identical to torchvision's.
+inline constexpr double kPi = 3.14159265358979323846;
+
 // torchvision's _get_inverse_affine_matrix(center, angle, translate, scale,
 // shear): the output-to-input map [a, b, c, d, e, f] (x_in = a x + b y + c,
 // y_in = d x + e y + f) in pixels, with the origin at the image centre as

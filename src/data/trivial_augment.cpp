@@ -20,8 +20,6 @@
 namespace trainbench::data {
 namespace {
 
-// CPython's math.degrees multiplies by this constant (radToDeg).
-constexpr double kPi = 3.14159265358979323846;
 constexpr double kRadiansToDegrees = 180.0 / kPi;
 
 void check_ranges(const TrivialAugmentRanges& ranges) {
