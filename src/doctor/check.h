@@ -1,6 +1,7 @@
 // The shared contract of `trainbench doctor`: what one check reports, and the
-// view of the machine that every check reads through. Checks never touch the
-// real /proc, /sys or environ directly, so tests can point them at a fake tree.
+// view of the machine that every check reads through (core/system_view.h).
+// Checks never touch the real /proc, /sys or environ directly, so tests can
+// point them at a fake tree.
 #pragma once
 
 #include <string>
