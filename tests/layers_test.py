@@ -18,7 +18,8 @@ import sys
 # What each layer may include besides itself. core includes nothing of ours;
 # data and models never include each other; telemetry and store are side
 # services; bench, doctor and report are commands (report shows bench's
-# comparisons); cli may include everything.
+# comparisons); deploy turns a finished run into files other programs load;
+# cli may include everything.
 ALLOWED = {
     "core": set(),
     "data": {"core"},
@@ -30,6 +31,7 @@ ALLOWED = {
     "bench": {"core", "data", "models", "weights", "telemetry", "store", "train"},
     "doctor": {"core", "data", "models", "weights", "telemetry", "store", "train"},
     "report": {"core", "data", "models", "weights", "telemetry", "store", "train", "bench"},
+    "deploy": {"core", "models", "weights", "train"},
     "dist": {"core", "data", "models", "weights", "telemetry", "store", "train"},
 }
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

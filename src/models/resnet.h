@@ -10,18 +10,9 @@
 #include <torch/nn.h>
 
 #include "models/classifier.h"
+#include "models/resnet_config.h"
 
 namespace trainbench::models {
-
-enum class BlockKind { kBasic, kBottleneck };
-
-struct ResNetConfig {
-  std::string architecture;            // "resnet18d", ...
-  BlockKind block = BlockKind::kBasic;
-  std::array<int, 4> blocks_per_stage = {2, 2, 2, 2};
-  bool deep_stem = false;  // timm stem_type="deep", stem_width=32
-  bool avg_down = false;   // shortcut: AvgPool2d(2) then 1x1 conv, instead of a strided 1x1 conv
-};
 
 class ResNet : public Classifier {
  public:

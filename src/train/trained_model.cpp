@@ -40,21 +40,30 @@ TrainedModel load_trained_model(const fs::path& run_dir, const ExecutionRequest&
   return trained;
 }
 
+RunWeights load_run_weights(const fs::path& run_dir, bool last) {
+  const RunFolder run = RunFolder::open(run_dir);
+  RunWeights loaded;
+  loaded.file = run.file(last ? RunFiles::kLastWeights : RunFiles::kBestWeights);
+  std::error_code error;
+  if (!fs::exists(loaded.file, error)) {
+    throw RunError("run " + run_dir.string() + " has no " + loaded.file.filename().string() +
+                   (last ? "" : " (it stopped before its first epoch ended)"));
+  }
+  loaded.card = weights::read_model_card(weights::model_card_path(loaded.file));
+  // Loading into the architecture checks every name and shape.
+  loaded.model = models::create_model(loaded.card.architecture, static_cast<int>(loaded.card.classes.size()));
+  load_model_weights(*loaded.model, loaded.file);
+  loaded.model->eval();
+  return loaded;
+}
+
 fs::path export_weights(const fs::path& run_dir, bool last, const fs::path& out, bool overwrite) {
   if (out.extension() != ".safetensors") throw UsageError("--out must end in .safetensors (got " + out.string() + ")");
   std::error_code error;
   if (fs::exists(out, error) && !overwrite) throw UsageError(out.string() + " exists; pass --overwrite to replace it");
-  const RunFolder run = RunFolder::open(run_dir);
-  const fs::path weights = run.file(last ? RunFiles::kLastWeights : RunFiles::kBestWeights);
-  if (!fs::exists(weights, error)) throw RunError("run " + run_dir.string() + " has no " + weights.filename().string());
-  const weights::ModelCard card = weights::read_model_card(weights::model_card_path(weights));
-  // Loading into the architecture checks every name and shape before
-  // anything is written.
-  std::shared_ptr<models::Classifier> model =
-      models::create_model(card.architecture, static_cast<int>(card.classes.size()));
-  load_model_weights(*model, weights);
+  const RunWeights loaded = load_run_weights(run_dir, last);
   if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), error);
-  save_model_weights(*model, card, out);
+  save_model_weights(*loaded.model, loaded.card, out);
   return weights::model_card_path(out);
 }
 

@@ -14,6 +14,7 @@
 #include "train/evaluation.h"
 #include "train/execution.h"
 #include "train/train_config.h"
+#include "weights/model_card.h"
 
 namespace trainbench::train {
 
@@ -35,6 +36,16 @@ struct ExecutionRequest {
 // Loads RUN_DIR's best weights (the last ones when no best was saved yet).
 // Throws DeviceError when the device cannot run the requested precision.
 TrainedModel load_trained_model(const std::filesystem::path& run_dir, const ExecutionRequest& request);
+
+// A run's best weights (the last epoch's with `last`) loaded into a fresh
+// model of their architecture on the CPU, every name and shape checked
+// against it, with the model card saved beside them.
+struct RunWeights {
+  std::shared_ptr<models::Classifier> model;
+  weights::ModelCard card;
+  std::filesystem::path file;
+};
+RunWeights load_run_weights(const std::filesystem::path& run_dir, bool last);
 
 // `trainbench export`: the run's best weights (the last ones with
 // `last`) checked against its architecture and written to OUT (.safetensors)
