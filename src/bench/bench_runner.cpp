@@ -23,6 +23,7 @@
 #include "data/batch_loader.h"
 #include "models/registry.h"
 #include "telemetry/phase_summary.h"
+#include "train/adamw.h"
 #include "train/device_batch.h"
 #include "train/execution.h"
 #include "train/grad_scaler.h"
@@ -113,9 +114,10 @@ class StepRunner {
              std::unique_ptr<InputSource> input)
       : model_(std::move(model)), execution_(execution), training_(training), input_(std::move(input)) {
     if (training_) {
-      // The workload's optimizer; its state is part of what a step touches.
-      optimizer_ = std::make_unique<torch::optim::AdamW>(
-          model_->parameters(), torch::optim::AdamWOptions(1e-3).eps(1e-5).weight_decay(0.01));
+      // The workload's optimizer, in the form train uses on this device; its
+      // state is part of what a step touches.
+      optimizer_ = train::make_adamw(model_->parameters(), torch::optim::AdamWOptions(1e-3).eps(1e-5).weight_decay(0.01),
+                                     train::default_adamw_kind(execution.device));
       if (core::needs_grad_scaler(execution.amp)) scaler_ = std::make_unique<train::GradScaler>(execution.device);
       model_->train();
     } else {

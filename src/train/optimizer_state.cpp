@@ -5,35 +5,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <sstream>
-#include <type_traits>
 
 #include "core/error.h"
+#include "train/optimizer_state_key.h"
 
 namespace trainbench::train {
 namespace {
 
 using torch::optim::AdamWOptions;
 using torch::optim::AdamWParamState;
-
-// LibTorch keys an optimizer's per-parameter state by the parameter's
-// TensorImpl: as the pointer printed to a string in 1.13, as the pointer
-// itself in 2.x. Both are built here from the parameter.
-using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
-
-// A template, so that the branch for the other LibTorch is discarded unchecked.
-template <typename Key>
-Key state_key_as(const torch::Tensor& parameter) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    std::ostringstream text;  // what c10::guts::to_string does
-    text << parameter.unsafeGetTensorImpl();
-    return text.str();
-  } else {
-    return static_cast<Key>(parameter.unsafeGetTensorImpl());
-  }
-}
-
-StateKey state_key(const torch::Tensor& parameter) { return state_key_as<StateKey>(parameter); }
 
 constexpr const char* kFields[] = {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
 

@@ -22,6 +22,7 @@
 #include "telemetry/phase_summary.h"
 #include "telemetry/sampler.h"
 #include "telemetry/telemetry_log.h"
+#include "train/adamw.h"
 #include "train/checkpoint.h"
 #include "train/device_batch.h"
 #include "train/evaluation.h"
@@ -206,9 +207,9 @@ void Trainer::prepare() {
   }
   summary_.pretrained = config_.pretrained.string();
   place_model(*model_, execution_);
-  optimizer_ = std::make_unique<torch::optim::AdamW>(
-      model_->parameters(),
-      torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay));
+  optimizer_ = make_adamw(model_->parameters(),
+                          torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay),
+                          default_adamw_kind(execution_.device));
   if (core::needs_grad_scaler(execution_.amp)) scaler_ = std::make_unique<GradScaler>(device);
 
   build_loaders(data);
