@@ -42,8 +42,11 @@ int run_reference(const std::string& script, const std::vector<std::string>& arg
 std::string run_command(const std::string& command, int* exit_code);
 
 // The shell command line that runs the built trainbench with `args`, for
-// run_command. `args` is shell text: quote paths in it yourself.
+// run_command. `args` is shell text: quote paths in it yourself (quoted).
 std::string trainbench_command(const std::string& args);
+
+// A path in single quotes, for shell text (test paths hold no quote).
+inline std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
 // A JSON file a command wrote (summary.json, a model card, ...), parsed.
 // Throws, failing the test, when it is missing or not JSON.

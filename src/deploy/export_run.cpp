@@ -11,10 +11,7 @@
 
 namespace trainbench::deploy {
 namespace fs = std::filesystem;
-namespace {
 
-// The model's float tensors (parameters and batch-norm statistics) as host
-// float32 arrays; the integer num_batches_tracked counters are not weights.
 HostWeights host_weights(models::Classifier& model) {
   HostWeights host;
   for (const auto& [name, tensor] : weights::state_dict(model)) {
@@ -27,6 +24,8 @@ HostWeights host_weights(models::Classifier& model) {
   }
   return host;
 }
+
+namespace {
 
 nlohmann::ordered_json onnx_card(const OnnxModel& model, const OnnxExportOptions& options, int image_size,
                                  int num_classes) {

@@ -34,6 +34,11 @@ struct ExportResult {
   std::string description;  // one line: what the file holds
 };
 
+// The model's float tensors (parameters and batch-norm statistics) by name,
+// as host float32 arrays: what resnet_to_onnx reads. The integer
+// num_batches_tracked counters are not weights and are left out.
+HostWeights host_weights(models::Classifier& model);
+
 // A model of the ResNet family as an ONNX graph, its weights as they are now
 // (what export_run writes; the tests export models they made themselves).
 OnnxModel classifier_to_onnx(models::Classifier& model, const ModelInterface& interface,

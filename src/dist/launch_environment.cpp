@@ -2,7 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
-#include <limits>
+#include <iterator>
 
 #include "core/error.h"
 #include "core/text.h"
@@ -27,6 +27,15 @@ int count_variable(const EnvironmentReader& environment, const std::string& name
   const std::optional<long long> number = parse_count(value);
   if (!number) throw UsageError(name + "='" + value + "' is not a whole number");
   return static_cast<int>(*number);
+}
+
+// Those of NAMES the environment does not set.
+std::vector<std::string> unset_variables(const EnvironmentReader& environment, const std::vector<std::string>& names) {
+  std::vector<std::string> unset;
+  for (const std::string& name : names) {
+    if (!environment(name)) unset.push_back(name);
+  }
+  return unset;
 }
 
 int port_from(const std::string& name, const std::string& value) {
@@ -58,10 +67,8 @@ void check_consistent(const LaunchIdentity& id, const std::string& names) {
 }
 
 LaunchIdentity read_torchrun(const EnvironmentReader& environment) {
-  std::vector<std::string> missing;
-  for (const char* name : kTorchrunVariables) {
-    if (!environment(name)) missing.push_back(name);
-  }
+  const std::vector<std::string> missing =
+      unset_variables(environment, {std::begin(kTorchrunVariables), std::end(kTorchrunVariables)});
   if (!missing.empty()) {
     throw UsageError("a partial torchrun environment: " + core::join(missing) +
                      " not set (a data-parallel process needs all of RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, "
@@ -82,10 +89,8 @@ LaunchIdentity read_torchrun(const EnvironmentReader& environment) {
 LaunchIdentity read_slurm(const EnvironmentReader& environment) {
   const std::optional<std::string> nodelist =
       environment("SLURM_JOB_NODELIST") ? environment("SLURM_JOB_NODELIST") : environment("SLURM_NODELIST");
-  std::vector<std::string> missing;
-  for (const char* name : {"SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_TASKS_PER_NODE"}) {
-    if (!environment(name)) missing.push_back(name);
-  }
+  std::vector<std::string> missing =
+      unset_variables(environment, {"SLURM_NTASKS", "SLURM_LOCALID", "SLURM_NODEID", "SLURM_TASKS_PER_NODE"});
   if (!nodelist) missing.push_back("SLURM_JOB_NODELIST");
   if (!missing.empty()) {
     throw UsageError("a partial Slurm environment: SLURM_PROCID is set but " + core::join(missing) +

@@ -3,7 +3,6 @@
 #include <torch/torch.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "test_support.h"
 
@@ -16,11 +15,6 @@ std::string dtype_name(const torch::Tensor& t) {
   if (t.scalar_type() == torch::kFloat16) return "float16";
   if (t.scalar_type() == torch::kUInt8) return "uint8";
   throw std::runtime_error("no ONNX job input of this dtype");
-}
-
-nlohmann::json read_results(const fs::path& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
 }
 
 }  // namespace
@@ -53,8 +47,8 @@ OnnxRuntimeResults run_onnx_runtimes(const std::vector<OnnxJob>& jobs, const fs:
     ADD_FAILURE() << "the ONNX checker and OpenCV (python3-onnx, python3-opencv) failed; see above";
     return {};
   }
-  for (const nlohmann::json& r : read_results(work / "onnxruntime.json")) results.onnxruntime.push_back(r);
-  for (const nlohmann::json& r : read_results(work / "python.json")) {
+  for (const nlohmann::json& r : read_json(work / "onnxruntime.json")) results.onnxruntime.push_back(r);
+  for (const nlohmann::json& r : read_json(work / "python.json")) {
     results.checker.push_back(r.at("checker").get<std::string>());
     results.opencv.push_back(r.at("opencv"));
   }

@@ -205,19 +205,9 @@ TEST(ResNetOnnxOpsets, EveryOfferedOpsetRunsInBothRuntimes) {
   }
 }
 
-HostWeights weights_of(models::Classifier& model) {
-  HostWeights host;
-  for (auto& [name, tensor] : weights::state_dict(model)) {
-    if (!tensor.is_floating_point()) continue;
-    const torch::Tensor t = tensor.detach().contiguous();
-    host[name] = {t.sizes().vec(), std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel())};
-  }
-  return host;
-}
-
 TEST(ResNetOnnxErrors, MissingAndMisShapedWeightsAreListedTogether) {
   std::shared_ptr<models::Classifier> model = models::create_model("resnet18", kClasses);
-  HostWeights host = weights_of(*model);
+  HostWeights host = host_weights(*model);
   ASSERT_EQ(host.erase("layer2.1.bn2.running_var"), 1u);
   host["fc.weight"].shape = {kClasses + 1, 512};
   host["fc.weight"].values.resize((kClasses + 1) * 512);
@@ -232,7 +222,7 @@ TEST(ResNetOnnxErrors, MissingAndMisShapedWeightsAreListedTogether) {
   }
   OnnxExportOptions options;
   options.opset = 12;
-  EXPECT_THROW(resnet_to_onnx(models::find_resnet_config("resnet18"), weights_of(*model), interface_for_tests(), options, ""),
+  EXPECT_THROW(resnet_to_onnx(models::find_resnet_config("resnet18"), host_weights(*model), interface_for_tests(), options, ""),
                UsageError);
 }
 
@@ -241,7 +231,7 @@ TEST(ResNetOnnxErrors, InputsAndOutputsAreNamedAndBatchIsDynamic) {
   std::shared_ptr<models::Classifier> model = models::create_model("resnet18d", kClasses);
   OnnxExportOptions options;
   options.with_preprocessing = true;
-  const OnnxModel onnx = resnet_to_onnx(models::find_resnet_config("resnet18d"), weights_of(*model),
+  const OnnxModel onnx = resnet_to_onnx(models::find_resnet_config("resnet18d"), host_weights(*model),
                                         interface_for_tests(), options, "test");
   ASSERT_EQ(onnx.graph.inputs.size(), 1u);
   EXPECT_EQ(onnx.graph.inputs[0].name, "input");

@@ -23,7 +23,7 @@ using testing::TempDir;
 using testing::trainbench_command;
 using testing::Verdict;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using testing::quoted;
 
 // Counts chosen so that with -b 16 and a 10% validation split no training
 // batch is left with a single good image (BatchNorm cannot train on one).

@@ -17,13 +17,13 @@ namespace trainbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::quoted;
 using testing::read_json;
 using testing::TempDir;
 using testing::trainbench_command;
 
 constexpr int kImageSize = 32;
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 
 // A small synthetic gesture set and a two-step resnet18 run on it.
 void train_run(const TempDir& dir) {
