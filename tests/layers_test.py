@@ -19,7 +19,9 @@ import sys
 # data and models never include each other; telemetry and store are side
 # services; bench, doctor and report are commands (report shows bench's
 # comparisons); deploy turns a finished run into files other programs load;
-# cli may include everything.
+# dist is the data-parallel engine (c10d process groups, gradient buckets, the
+# launcher) that train runs on, so it sits below train and knows only the
+# models' batch-norm sync point; cli may include everything.
 ALLOWED = {
     "core": set(),
     "data": {"core"},
@@ -27,12 +29,12 @@ ALLOWED = {
     "weights": {"core"},
     "telemetry": {"core"},
     "store": {"core", "telemetry"},
-    "train": {"core", "data", "models", "weights", "telemetry"},
-    "bench": {"core", "data", "models", "weights", "telemetry", "store", "train"},
-    "doctor": {"core", "data", "models", "weights", "telemetry", "store", "train"},
-    "report": {"core", "data", "models", "weights", "telemetry", "store", "train", "bench"},
-    "deploy": {"core", "models", "weights", "train"},
-    "dist": {"core", "data", "models", "weights", "telemetry", "store", "train"},
+    "dist": {"core", "models"},
+    "train": {"core", "data", "models", "weights", "telemetry", "dist"},
+    "bench": {"core", "data", "models", "weights", "telemetry", "store", "train", "dist"},
+    "doctor": {"core", "data", "models", "weights", "telemetry", "store", "train", "dist"},
+    "report": {"core", "data", "models", "weights", "telemetry", "store", "train", "bench", "dist"},
+    "deploy": {"core", "models", "weights", "train", "dist"},
 }
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 TORCH_INCLUDE = re.compile(r'^\s*#\s*include\s+<(torch|ATen|c10|caffe2)/', re.M)

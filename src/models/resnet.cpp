@@ -26,7 +26,7 @@ nn::Sequential make_downsample(int in, int out, int stride, bool avg_down) {
   } else {
     downsample->push_back(conv(in, out, 1, stride));
   }
-  downsample->push_back(nn::BatchNorm2d(out));
+  downsample->push_back(BatchNorm2d(out));
   return downsample;
 }
 
@@ -35,9 +35,9 @@ class BasicBlockImpl : public nn::Module {
   static constexpr int kExpansion = 1;
   BasicBlockImpl(int in, int planes, int stride, nn::Sequential downsample)
       : conv1(register_module("conv1", conv(in, planes, 3, stride))),
-        bn1(register_module("bn1", nn::BatchNorm2d(planes))),
+        bn1(register_module("bn1", BatchNorm2d(planes))),
         conv2(register_module("conv2", conv(planes, planes, 3, 1))),
-        bn2(register_module("bn2", nn::BatchNorm2d(planes))),
+        bn2(register_module("bn2", BatchNorm2d(planes))),
         downsample(downsample) {
     if (downsample) register_module("downsample", downsample);
   }
@@ -47,12 +47,12 @@ class BasicBlockImpl : public nn::Module {
     out += downsample ? downsample->forward(x) : x;
     return torch::relu(out);
   }
-  nn::BatchNorm2d last_norm() { return bn2; }
+  BatchNorm2d last_norm() { return bn2; }
 
   nn::Conv2d conv1;
-  nn::BatchNorm2d bn1;
+  BatchNorm2d bn1;
   nn::Conv2d conv2;
-  nn::BatchNorm2d bn2;
+  BatchNorm2d bn2;
   nn::Sequential downsample;
 };
 TORCH_MODULE(BasicBlock);
@@ -62,12 +62,12 @@ class BottleneckImpl : public nn::Module {
   static constexpr int kExpansion = 4;
   BottleneckImpl(int in, int planes, int stride, nn::Sequential downsample)
       : conv1(register_module("conv1", conv(in, planes, 1, 1))),
-        bn1(register_module("bn1", nn::BatchNorm2d(planes))),
+        bn1(register_module("bn1", BatchNorm2d(planes))),
         // Stride on the 3x3 conv (ResNet v1.5), as torchvision and timm do.
         conv2(register_module("conv2", conv(planes, planes, 3, stride))),
-        bn2(register_module("bn2", nn::BatchNorm2d(planes))),
+        bn2(register_module("bn2", BatchNorm2d(planes))),
         conv3(register_module("conv3", conv(planes, planes * kExpansion, 1, 1))),
-        bn3(register_module("bn3", nn::BatchNorm2d(planes * kExpansion))),
+        bn3(register_module("bn3", BatchNorm2d(planes * kExpansion))),
         downsample(downsample) {
     if (downsample) register_module("downsample", downsample);
   }
@@ -78,14 +78,14 @@ class BottleneckImpl : public nn::Module {
     out += downsample ? downsample->forward(x) : x;
     return torch::relu(out);
   }
-  nn::BatchNorm2d last_norm() { return bn3; }
+  BatchNorm2d last_norm() { return bn3; }
 
   nn::Conv2d conv1;
-  nn::BatchNorm2d bn1;
+  BatchNorm2d bn1;
   nn::Conv2d conv2;
-  nn::BatchNorm2d bn2;
+  BatchNorm2d bn2;
   nn::Conv2d conv3;
-  nn::BatchNorm2d bn3;
+  BatchNorm2d bn3;
   nn::Sequential downsample;
 };
 TORCH_MODULE(Bottleneck);
@@ -111,14 +111,14 @@ ResNet::ResNet(const ResNetConfig& config, int num_classes) : config_(config), n
   constexpr int kStemOut = 64;
   if (config.deep_stem) {
     constexpr int kStemWidth = 32;  // timm's stem_width for the -d models
-    deep_stem_ = nn::Sequential(conv(3, kStemWidth, 3, 2), nn::BatchNorm2d(kStemWidth), nn::ReLU(),
-                                conv(kStemWidth, kStemWidth, 3, 1), nn::BatchNorm2d(kStemWidth), nn::ReLU(),
+    deep_stem_ = nn::Sequential(conv(3, kStemWidth, 3, 2), BatchNorm2d(kStemWidth), nn::ReLU(),
+                                conv(kStemWidth, kStemWidth, 3, 1), BatchNorm2d(kStemWidth), nn::ReLU(),
                                 conv(kStemWidth, kStemOut, 3, 1));
     register_module("conv1", deep_stem_);
   } else {
     conv1_ = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(3, kStemOut, 7).stride(2).padding(3).bias(false)));
   }
-  bn1_ = register_module("bn1", nn::BatchNorm2d(kStemOut));
+  bn1_ = register_module("bn1", BatchNorm2d(kStemOut));
 
   int width = kStemOut;
   const auto& blocks = config.blocks_per_stage;
@@ -142,7 +142,7 @@ void ResNet::initialize_weights() {
   for (auto& module : modules(/*include_self=*/false)) {
     if (auto* c = module->as<nn::Conv2d>()) {
       nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
-    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+    } else if (auto* bn = module->as<BatchNorm2d>()) {
       nn::init::ones_(bn->weight);
       nn::init::zeros_(bn->bias);
     }

@@ -9,6 +9,7 @@
 
 #include <torch/nn.h>
 
+#include "models/batch_norm.h"
 #include "models/classifier.h"
 #include "models/resnet_config.h"
 
@@ -29,7 +30,7 @@ class ResNet : public Classifier {
   int num_classes_;
   torch::nn::Conv2d conv1_{nullptr};      // plain stem
   torch::nn::Sequential deep_stem_{nullptr};  // deep stem, registered as "conv1"
-  torch::nn::BatchNorm2d bn1_{nullptr};
+  BatchNorm2d bn1_{nullptr};
   std::array<torch::nn::Sequential, 4> stages_ = {nullptr, nullptr, nullptr, nullptr};  // layer1..layer4
   torch::nn::Linear fc_{nullptr};
 };
