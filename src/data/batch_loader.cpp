@@ -24,24 +24,30 @@ BatchLoader::BatchLoader(std::vector<Sample> samples, LoaderOptions options, std
 
 BatchLoader::~BatchLoader() { stop_workers(); }
 
-std::int64_t BatchLoader::batches_per_epoch() const {
+std::int64_t BatchLoader::batches_per_epoch(std::int64_t first_position) const {
   // Like PyTorch's DataLoader with drop_last=False: the last batch may be short.
-  return (sample_count() + options_.batch_size - 1) / options_.batch_size;
+  return (shard_size(sample_count(), options_.shard, first_position) + options_.batch_size - 1) / options_.batch_size;
 }
 
-void BatchLoader::start_epoch(int epoch, std::int64_t first_batch) {
+void BatchLoader::start_epoch(int epoch, std::int64_t first_batch, std::int64_t first_position) {
   stop_workers();
   epoch_ = epoch;
+  std::vector<std::int64_t> global_order;
   if (options_.shuffle) {
-    order_ = core::seeded_permutation(sample_count(), core::mix_seed(options_.seed, {0x0DE7, static_cast<std::uint64_t>(epoch)}));
+    global_order =
+        core::seeded_permutation(sample_count(), core::mix_seed(options_.seed, {0x0DE7, static_cast<std::uint64_t>(epoch)}));
   } else {
-    order_.resize(samples_.size());
-    std::iota(order_.begin(), order_.end(), 0);
+    global_order.resize(samples_.size());
+    std::iota(global_order.begin(), global_order.end(), 0);
   }
+  ShardOrder shard = shard_order(global_order, options_.shard, first_position);
+  order_ = std::move(shard.samples);
+  positions_ = std::move(shard.positions);
+  epoch_batches_ = (static_cast<std::int64_t>(order_.size()) + options_.batch_size - 1) / options_.batch_size;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = false;
-    next_to_claim_ = std::clamp<std::int64_t>(first_batch, 0, batches_per_epoch());
+    next_to_claim_ = std::clamp<std::int64_t>(first_batch, 0, epoch_batches_);
     next_to_deliver_ = next_to_claim_;
     ready_.clear();
     worker_error_ = nullptr;
@@ -61,7 +67,7 @@ void BatchLoader::stop_workers() {
 
 void BatchLoader::worker_loop() {
   core::use_one_compute_thread_here();  // finish_batch may run tensor ops
-  const std::int64_t total = batches_per_epoch();
+  const std::int64_t total = epoch_batches_;
   const std::int64_t window = static_cast<std::int64_t>(options_.workers) * options_.prefetch_per_worker;
   for (;;) {
     std::int64_t index = 0;
@@ -90,7 +96,7 @@ void BatchLoader::worker_loop() {
 
 Batch BatchLoader::load_batch(std::int64_t batch_index) {
   const std::int64_t begin = batch_index * options_.batch_size;
-  const std::int64_t end = std::min<std::int64_t>(begin + options_.batch_size, sample_count());
+  const std::int64_t end = std::min<std::int64_t>(begin + options_.batch_size, static_cast<std::int64_t>(order_.size()));
   const int size = options_.image_size;
   const auto options = torch::TensorOptions().dtype(torch::kUInt8).pinned_memory(options_.pin_memory);
   Batch batch;
@@ -114,7 +120,7 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
     }
     resize_pad_into(image, size, pixels + loaded * image_bytes);
     labels[loaded++] = sample.label;
-    batch.positions.push_back(i);
+    batch.positions.push_back(positions_[static_cast<std::size_t>(i)]);
   }
   if (loaded < end - begin) {
     batch.images = batch.images.narrow(0, 0, loaded);
@@ -125,7 +131,7 @@ Batch BatchLoader::load_batch(std::int64_t batch_index) {
 }
 
 std::optional<Batch> BatchLoader::next() {
-  const std::int64_t total = batches_per_epoch();
+  const std::int64_t total = epoch_batches_;
   for (;;) {
     Batch batch;
     {
@@ -140,7 +146,7 @@ std::optional<Batch> BatchLoader::next() {
       ++next_to_deliver_;
     }
     changed_.notify_all();
-    if (batch.labels.size(0) > 0) return batch;
+    if (batch.labels.size(0) > 0 || options_.deliver_empty_batches) return batch;
   }
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "data/image_folder.h"
+#include "data/shard.h"
 #include "data/skipped_files.h"
 
 namespace trainbench::data {
@@ -39,6 +40,11 @@ struct LoaderOptions {
   // training device is the CPU itself, so it runs in parallel in the workers
   // instead of serially in the trainer's thread). May replace batch.images.
   std::function<void(Batch&)> finish_batch;
+  // This process's share of each epoch in a data-parallel job (all of it in one process).
+  ShardSpec shard;
+  // Deliver a batch whose files all failed (as 0 images) instead of passing
+  // over it: data-parallel ranks must take the same number of steps.
+  bool deliver_empty_batches = false;
 };
 
 struct Batch {
@@ -61,16 +67,20 @@ class BatchLoader {
 
   std::int64_t sample_count() const { return static_cast<std::int64_t>(samples_.size()); }
   const std::vector<Sample>& samples() const { return samples_; }
-  std::int64_t batches_per_epoch() const;
+  // This rank's batches in an epoch (from global position `first_position`).
+  std::int64_t batches_per_epoch(std::int64_t first_position = 0) const;
   const LoaderOptions& options() const { return options_; }
 
   // Begins an epoch: fixes its sample order and starts the workers. A
   // resumed run starts at `first_batch`: the batches before it are not
   // loaded, and the ones after are exactly those of an uninterrupted epoch.
-  void start_epoch(int epoch, std::int64_t first_batch = 0);
+  // `first_position` deals out only the epoch's samples from that global
+  // position on (a run resumed with another number of ranks).
+  void start_epoch(int epoch, std::int64_t first_batch = 0, std::int64_t first_position = 0);
 
   // The next batch of the epoch, in order; std::nullopt at its end. Blocks
-  // while workers catch up. A batch whose files all failed is passed over.
+  // while workers catch up. A batch whose files all failed is passed over
+  // (unless deliver_empty_batches).
   // Rethrows an unexpected error from a worker.
   std::optional<Batch> next();
 
@@ -84,7 +94,9 @@ class BatchLoader {
   std::shared_ptr<SkippedFiles> skipped_;
 
   int epoch_ = 0;
-  std::vector<std::int64_t> order_;  // this epoch's sample order
+  std::vector<std::int64_t> order_;      // this rank's samples of the epoch, in order
+  std::vector<std::int64_t> positions_;  // their global positions in the epoch
+  std::int64_t epoch_batches_ = 0;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable changed_;
