@@ -42,6 +42,7 @@ int run(int argc, char** argv) {
   add_results_command(app, &exit_code);
   add_compare_command(app, &exit_code);
   add_report_command(app, &exit_code);
+  add_launch_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

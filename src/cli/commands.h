@@ -16,5 +16,6 @@ void add_bench_command(CLI::App& app, int* exit_code);
 void add_results_command(CLI::App& app, int* exit_code);
 void add_compare_command(CLI::App& app, int* exit_code);
 void add_report_command(CLI::App& app, int* exit_code);
+void add_launch_command(CLI::App& app, int* exit_code);
 
 }  // namespace trainbench::cli
