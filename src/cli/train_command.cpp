@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -19,6 +21,7 @@
 #include "core/text.h"
 #include "models/registry.h"
 #include "telemetry/telemetry_log.h"
+#include "train/data_parallel.h"
 #include "train/trainer.h"
 
 namespace trainbench::cli {
@@ -122,6 +125,21 @@ int run_train(train::TrainConfig config, const StoreFlags& store_flags, const st
     throw UsageError("--data is required (or --resume RUN_DIR to continue a run)");
   }
   if (config.output.empty()) config.output = default_output(config.model);
+  // In a data-parallel job rank 0 speaks for all: the other ranks draw no
+  // bars and print, store and report nothing (their errors still reach stderr).
+  const std::optional<dist::LaunchIdentity> identity = train::launch_identity();
+  if (identity && identity->rank != 0) {
+    std::FILE* silent = std::fopen("/dev/null", "w");
+    if (!silent) throw RunError("cannot open /dev/null");
+    train::RunSummary summary;
+    {
+      train::ProgressBoard board(silent, /*live=*/false);
+      summary = train::run_training(config, board, from_checkpoint);
+    }
+    std::fclose(silent);
+    if (summary.interrupted) return 128 + std::max(core::interrupt_signal(), SIGINT);
+    return summary.stopped.empty() ? 0 : 1;
+  }
   const bool live = config.progress && train::ProgressBoard::is_terminal(stdout);
   train::RunSummary summary;
   {
@@ -194,6 +212,22 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
+  const char* kParallel = "Data-parallel (under `trainbench launch`, torchrun or srun; each rank takes -b images a step)";
+  cmd->add_option("--dist-backend", config->dist_backend,
+                  "auto (NCCL for CUDA devices, Gloo otherwise), gloo or nccl")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->group(kParallel);
+  cmd->add_flag("--sync-bn", config->sync_bn,
+                "Batch norm over all ranks' batches together (SyncBatchNorm): N ranks of -b B then train like one "
+                "process of -b N*B; default: each rank's own batch, as DDP does")
+      ->group(kParallel);
+  cmd->add_option("--dist-timeout", config->dist_timeout,
+                  "Seconds a rank waits for the others (rendezvous, each collective) before failing; "
+                  "`launch --timeout` sets it")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(kParallel);
   auto write_report = std::make_shared<bool>(true);
   cmd->add_flag("!--no-report", *write_report, "Do not write report.html into the run folder at the end");
   // For tests: step N fails as out of device memory (see TrainConfig).

@@ -47,6 +47,8 @@ nlohmann::json to_json(const ResumeState& state) {
   if (std::isinf(copy.best_val_loss)) copy.best_val_loss = kNoBestYet;
   nlohmann::json json = nlohmann::json::object();
   visit_fields(copy, [&](const char* key, const auto& value) { json[key] = value; });
+  json["epoch_position"] = state.epoch_position;
+  json["world_size"] = state.world_size;
   json["scaler"] = state.scaler;
   json["skipped"] = nlohmann::json::array();
   for (const auto& [path, reason] : state.skipped) json["skipped"].push_back({{"path", path}, {"reason", reason}});
@@ -76,6 +78,18 @@ ResumeState resume_state_from_json(const nlohmann::json& json) {
   });
   if (state.epoch < 1) throw RunError("checkpoint state: 'epoch' must be at least 1");
   if (state.best_val_loss == kNoBestYet) state.best_val_loss = std::numeric_limits<double>::infinity();
+  if (const auto position = json.find("epoch_position"); position != json.end()) {
+    if (!position->is_number_integer() || position->get<std::int64_t>() < -1) {
+      throw RunError("checkpoint state: 'epoch_position' is not a position");
+    }
+    state.epoch_position = position->get<std::int64_t>();
+  }
+  if (const auto world = json.find("world_size"); world != json.end()) {
+    if (!world->is_number_integer() || world->get<std::int64_t>() < 1 || world->get<std::int64_t>() > 1 << 20) {
+      throw RunError("checkpoint state: 'world_size' is not a number of ranks");
+    }
+    state.world_size = world->get<int>();
+  }
   const auto scaler = json.find("scaler");
   if (scaler != json.end()) {
     if (!scaler->is_object()) throw RunError("checkpoint state: 'scaler' is not an object");

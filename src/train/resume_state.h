@@ -18,6 +18,12 @@ struct ResumeState {
   int epoch = 1;                    // the epoch to continue (1-based)
   std::int64_t epoch_steps = 0;     // steps of that epoch already taken
   std::int64_t next_batch = 0;      // loader batch index to continue from
+  // The epoch's global samples dealt out before the next batch (over all
+  // ranks; next_batch * batch size in one process), and the world size that
+  // took them: a run resumed with another number of ranks deals out the rest.
+  // Checkpoints from before data-parallel training lack both: -1 and 1.
+  std::int64_t epoch_position = -1;
+  int world_size = 1;
   std::int64_t step = 0;            // optimizer steps taken in the whole run
   std::uint64_t metrics_bytes = 0;  // length of metrics.jsonl at the checkpoint (later lines are dropped)
   double run_seconds = 0.0;         // the run's clock at the checkpoint

@@ -28,6 +28,7 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"final_loss_scale", s.final_loss_scale},
           {"train_images", s.train_images},
           {"val_images", s.val_images},
+          {"train_images_seen", s.train_images_seen},
           {"train_files_scanned", s.train_files_scanned},
           {"val_files_scanned", s.val_files_scanned},
           {"skipped_files", s.skipped_files},
@@ -42,6 +43,11 @@ nlohmann::ordered_json to_json(const RunSummary& s) {
           {"first_epoch_images_per_sec", s.first_epoch_images_per_sec},
           {"data_wait_fraction", s.data_wait_fraction},
           {"wall_seconds", s.wall_seconds},
+          {"world_size", s.world_size},
+          {"dist_backend", s.dist_backend},
+          {"sync_bn", s.sync_batch_norm},
+          {"rank_images_per_sec", s.rank_images_per_sec},
+          {"all_reduce_wait_seconds_per_step", s.all_reduce_wait_seconds_per_step},
           {"interrupted", s.interrupted},
           {"stopped", s.stopped},
           {"telemetry", s.telemetry}};
@@ -114,6 +120,21 @@ std::string format_summary_text(const RunSummary& s) {
                 s.best_val_loss, s.best_epoch, s.train_images_per_sec, s.first_epoch_images_per_sec,
                 100.0 * s.data_wait_fraction, s.wall_seconds);
   std::string out = text;
+  if (s.world_size > 1 || !s.dist_backend.empty()) {
+    // The images/s above are the whole job's; each rank's own, and what the
+    // backward pass did not hide of the gradient all-reduce.
+    std::string rates;
+    for (std::size_t i = 0; i < s.rank_images_per_sec.size(); ++i) {
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%s%.1f", i ? " " : "", s.rank_images_per_sec[i]);
+      rates += rate;
+    }
+    char head[160], tail[64];
+    std::snprintf(head, sizeof head, "  data-parallel: %d ranks over %s%s, images/s per rank ", s.world_size,
+                  s.dist_backend.c_str(), s.sync_batch_norm ? " with synchronized batch norm" : "");
+    std::snprintf(tail, sizeof tail, ", all-reduce wait %.1f ms/step\n", 1000.0 * s.all_reduce_wait_seconds_per_step);
+    out += head + rates + tail;
+  }
   out += telemetry_line(s.telemetry);
   if (!s.pretrained.empty()) out += "  started from " + s.pretrained + "\n";
   if (s.amp == "fp16") {

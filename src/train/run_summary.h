@@ -35,6 +35,7 @@ struct RunSummary {
   // trainer passes over (batch norm needs two) and says so.
   std::int64_t train_images = 0;  // per training pass (epoch)
   std::int64_t val_images = 0;    // per evaluation
+  std::int64_t train_images_seen = 0;  // trained on in all epochs (by every rank; a padded shard's repeats too)
   // Image files each set was made of, as scanned: used and skipped alike.
   std::int64_t train_files_scanned = 0;
   std::int64_t val_files_scanned = 0;
@@ -50,6 +51,14 @@ struct RunSummary {
   double first_epoch_images_per_sec = 0.0;
   double data_wait_fraction = 0.0;    // share of training-pass time spent waiting for a batch
   double wall_seconds = 0.0;
+  // Data-parallel runs (world_size 1 and "" otherwise): the images/s above
+  // are all ranks' together; each rank's own, and the seconds per step the
+  // gradient all-reduce was waited for after the backward pass (rank 0's).
+  int world_size = 1;
+  std::string dist_backend;
+  bool sync_batch_norm = false;
+  std::vector<double> rank_images_per_sec;
+  double all_reduce_wait_seconds_per_step = 0.0;
   bool interrupted = false;
   std::string stopped;  // why the run stopped early other than by a signal ("non-finite loss at step 812"); "" if not
   // Telemetry averaged per phase ({"train": {...}, "eval": {...}}; see

@@ -29,7 +29,10 @@ nlohmann::ordered_json to_json(const TrainConfig& c) {
           {"output", c.output.string()},
           {"max_steps", c.max_steps},
           {"telemetry_interval", c.telemetry_interval},
-          {"checkpoint_every", c.checkpoint_every}};
+          {"checkpoint_every", c.checkpoint_every},
+          {"dist_backend", c.dist_backend},
+          {"sync_bn", c.sync_bn},
+          {"dist_timeout", c.dist_timeout}};
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& json) {
@@ -63,6 +66,9 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
     c.max_steps = json.at("max_steps").get<std::int64_t>();
     c.telemetry_interval = json.value("telemetry_interval", 0.0);
     c.checkpoint_every = json.value("checkpoint_every", std::int64_t{0});
+    c.dist_backend = json.value("dist_backend", std::string("auto"));
+    c.sync_bn = json.value("sync_bn", false);
+    c.dist_timeout = json.value("dist_timeout", 300);
   } catch (const nlohmann::json::exception& e) {
     throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());
   }

@@ -38,6 +38,10 @@ struct TrainConfig {
   bool progress = true;
   double telemetry_interval = 0.5;  // seconds between telemetry samples; 0: no telemetry
   bool overwrite = false;
+  // Data-parallel runs (under torchrun, srun or `trainbench launch`).
+  std::string dist_backend = "auto";  // "auto" (NCCL on CUDA, else Gloo), "gloo", "nccl"
+  bool sync_bn = false;               // batch-norm statistics over all ranks' batches
+  int dist_timeout = 300;             // seconds the ranks wait for each other before failing
   // Tests only (hidden --simulate-oom-at-step): that step fails as out of
   // device memory, to exercise the message no CPU can produce. Not saved.
   std::int64_t simulate_oom_at_step = 0;

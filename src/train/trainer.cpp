@@ -24,6 +24,7 @@
 #include "telemetry/telemetry_log.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/device_batch.h"
 #include "train/evaluation.h"
 #include "train/execution.h"
@@ -127,16 +128,18 @@ class Trainer {
   void resolve_execution();
   void build_loaders(const DataSplit& data);
   // The epoch's training pass from step `first_step` (0, or where a resumed run stopped).
-  void train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step, std::int64_t first_batch);
+  // The loader deals out the epoch from global position first_position_.
+  void train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const EvalResult& eval);
   void save_last_state();  // last weights and their card
   // Writes weights and their card; a failure is said and the run goes on.
   void save_weights(const char* name);
   // Writes checkpoint.safetensors for continuing at (epoch, epoch_steps,
-  // next_batch). A failure (a full disk) is said and the run goes on: the
-  // previous checkpoint is still whole.
-  void save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t next_batch);
+  // the epoch's global position). A failure (a full disk) is said and the
+  // run goes on: the previous checkpoint is still whole. Every rank of a job
+  // calls it at the same step (its figures are summed); rank 0 writes.
+  void save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t epoch_position);
   void restore_checkpoint();  // checkpoint_ into the model, optimizer, random state and figures
   weights::ModelCard model_card() const;
   // Starts sampling at the run's start (when asked for), so set-up is seen too.
@@ -175,12 +178,31 @@ class Trainer {
   RunningMetrics pass_metrics_;
   PassTiming pass_timing_;
   double train_seconds_ = 0.0, wait_seconds_ = 0.0;
-  std::int64_t train_images_seen_ = 0;
+  std::int64_t train_images_seen_ = 0;  // by all ranks
+  std::int64_t local_images_seen_ = 0;  // by this rank, in this process
   std::optional<TrainingCheckpoint> checkpoint_;  // resuming: read in run(), restored in prepare()
   ResumeState resume_;  // what the checkpoint said (resuming only)
   std::int64_t last_checkpoint_step_ = -1;  // -1: none written yet
   Stop stop_ = Stop::kNone;
   std::vector<torch::Tensor> buffer_snapshot_;  // same order as model_->buffers()
+
+  // ---- data-parallel runs ----
+  // Null in a single process. Rank 0 alone writes the run folder, samples
+  // telemetry and draws bars; every rank keeps the same figures.
+  std::unique_ptr<DataParallel> parallel_;
+  bool leads() const { return !parallel_ || parallel_->leads(); }
+  // Joins the job the environment describes (after the device is known).
+  void join_job();
+  // What must be the same on every rank: settings, classes and data.
+  std::string job_fingerprint(const DataSplit& data) const;
+  // The pass's figures over all ranks (the ranks' own without a job).
+  RunningMetrics job_pass_metrics();
+  std::int64_t job_pass_images();
+  // Where the epoch's loader starts: the global position after `next_batch`.
+  std::int64_t epoch_position_after(std::int64_t first_position, std::int64_t next_batch) const;
+  std::int64_t first_position_ = 0;  // of the pass in progress
+  double all_reduce_wait_seconds_ = 0.0;
+  std::int64_t all_reduce_steps_ = 0;
 };
 
 void Trainer::prepare() {
@@ -188,9 +210,12 @@ void Trainer::prepare() {
   if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
   if (config_.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (epochs only) or positive");
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
-  config_.threads = core::configure_threads(config_.threads);
-  if (config_.workers == 0) config_.workers = core::available_cores();
+  // Ranks on one machine share its cores.
+  const int core_share = rank_core_share();
+  config_.threads = core::configure_threads(config_.threads == 0 ? core_share : config_.threads);
+  if (config_.workers == 0) config_.workers = core_share;
   resolve_execution();
+  join_job();
   const torch::Device device = execution_.device;
   augment_.kind = data::parse_augment_kind(config_.augment);
   augment_.seed = config_.seed;
@@ -207,6 +232,11 @@ void Trainer::prepare() {
   }
   summary_.pretrained = config_.pretrained.string();
   place_model(*model_, execution_);
+  if (parallel_) {
+    // Before the optimizer sees the parameters; a resumed run's checkpoint
+    // is read by every rank, and the broadcast below changes nothing then.
+    parallel_->attach(*model_);
+  }
   optimizer_ = make_adamw(model_->parameters(),
                           torch::optim::AdamWOptions(config_.lr).eps(config_.adam_eps).weight_decay(config_.weight_decay),
                           default_adamw_kind(execution_.device));
@@ -224,12 +254,15 @@ void Trainer::prepare() {
   summary_.best_val_loss = INFINITY;
   if (resuming_) {
     restore_checkpoint();
+  } else if (!leads()) {
+    // The other ranks write nothing.
   } else {
     run_folder_ = std::make_unique<RunFolder>(RunFolder::create(config_.output, config_.overwrite));
     run_folder_->write_json(RunFiles::kConfig, to_json(config_));
     run_folder_->write_classes(data.classes);
     run_folder_->write_json(RunFiles::kProvenance, core::to_json(core::collect_provenance(device)));
   }
+  if (parallel_) parallel_->agree_on_start(*model_, job_fingerprint(data));
   if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry), /*append=*/resuming_);
 
   summary_.model = config_.model;
@@ -243,6 +276,11 @@ void Trainer::prepare() {
   summary_.image_size = config_.image_size;
   summary_.batch_size = config_.batch_size;
   summary_.train_files_scanned = train_loader_->sample_count();
+  if (parallel_) {
+    summary_.world_size = parallel_->world_size();
+    summary_.dist_backend = parallel_->backend();
+    summary_.sync_batch_norm = config_.sync_bn;
+  }
   summary_.val_files_scanned = val_loader_->sample_count();
 }
 
@@ -270,6 +308,7 @@ void Trainer::restore_checkpoint() {
   train_seconds_ = resume_.train_seconds;
   wait_seconds_ = resume_.wait_seconds;
   train_images_seen_ = resume_.train_images_seen;
+  if (!leads()) return;  // the figures of the pass so far are rank 0's to carry; the folder is its own
   summary_.first_epoch_images_per_sec = resume_.first_epoch_images_per_sec;
   summary_.train_loss = resume_.train_loss;
   summary_.train_accuracy = resume_.train_accuracy;
@@ -290,7 +329,8 @@ void Trainer::restore_checkpoint() {
 }
 
 void Trainer::resolve_execution() {
-  const torch::Device device = core::resolve_device(config_.device);
+  // Each local rank of a job takes its own GPU.
+  const torch::Device device = rank_device(config_.device);
   config_.device = core::device_id(device);
   execution_.device = device;
   execution_.amp = core::resolve_amp_mode(config_.amp, device);
@@ -313,8 +353,14 @@ void Trainer::build_loaders(const DataSplit& data) {
   options.pin_memory = execution_.device.is_cuda();
   options.shuffle = true;
   if (data::augment_in_workers(options, augment_, execution_.device)) augment_.kind = data::AugmentKind::kNone;
+  if (parallel_) {
+    options.shard = {parallel_->rank(), parallel_->world_size(), /*pad=*/true};
+    options.deliver_empty_batches = true;  // the ranks agree on each step instead
+  }
   train_loader_ = std::make_unique<data::BatchLoader>(data.train, options, skipped_);
   options.shuffle = false;
+  options.shard.pad = false;  // every validation image counted once
+  options.deliver_empty_batches = false;
   options.finish_batch = nullptr;  // validation is never augmented
   val_loader_ = std::make_unique<data::BatchLoader>(data.validation, options, skipped_);
 }
@@ -322,6 +368,8 @@ void Trainer::build_loaders(const DataSplit& data) {
 void Trainer::start_telemetry() {
   if (config_.telemetry_interval < 0) throw UsageError("--telemetry-interval must be positive (or 0 for none)");
   if (config_.telemetry_interval == 0) return;
+  // Rank 0 samples the machine for the job (a multi-node job: its own machine).
+  if (const auto identity = launch_identity(); identity && identity->rank != 0) return;
   std::vector<std::string> unavailable;
   // A resumed run's samples continue the time axis where the checkpoint left it.
   const auto origin = start_ - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(clock_offset_));
@@ -349,34 +397,72 @@ RunSummary Trainer::run() {
   start_telemetry();
   prepare();
   const std::int64_t batches = train_loader_->batches_per_epoch();
-  const int epochs_to_run = static_cast<int>((total_steps_ + batches - 1) / batches);
   const int first_epoch = resuming_ ? resume_.epoch : 1;
+  // A resumed epoch continues from the global position its checkpoint
+  // recorded, dealt out over this run's ranks (which may be more or fewer).
+  std::int64_t resumed_position = 0;
+  if (resuming_ && resume_.epoch_steps > 0) {
+    resumed_position = resume_.epoch_position >= 0 ? resume_.epoch_position
+                                                   : resume_.next_batch * static_cast<std::int64_t>(config_.batch_size);
+    if (resume_.world_size != (parallel_ ? parallel_->world_size() : 1)) {
+      // The steps left are this world's: the schedule is stretched to them.
+      total_steps_ = step_ + train_loader_->batches_per_epoch(resumed_position) +
+                     static_cast<std::int64_t>(config_.epochs - first_epoch) * batches;
+      if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
+      OneCycleOptions schedule_options;
+      schedule_options.max_lr = config_.lr;
+      schedule_options.total_steps = std::max(total_steps_, step_ + 1);
+      schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
+      board_.message("Resuming with " + std::to_string(parallel_ ? parallel_->world_size() : 1) + " rank(s) a run " +
+                     std::to_string(resume_.world_size) + " rank(s) began: " + std::to_string(total_steps_ - step_) +
+                     " steps left.");
+    }
+  }
+  const int epochs_to_run =
+      resuming_ && resumed_position > 0
+          ? first_epoch + static_cast<int>((std::max<std::int64_t>(
+                                                0, total_steps_ - step_ - train_loader_->batches_per_epoch(resumed_position)) +
+                                            batches - 1) /
+                                           batches)
+          : static_cast<int>((total_steps_ + batches - 1) / batches);
 
   summary_.epochs = std::min(first_epoch - 1, epochs_to_run);
   board_.begin_outer("Epochs", epochs_to_run);
   if (first_epoch > 1) board_.advance_outer(first_epoch - 1);
   for (int epoch = first_epoch; epoch <= epochs_to_run && stop_ == Stop::kNone; ++epoch) {
     summary_.epochs = epoch;
-    std::int64_t first_step = 0, first_batch = 0;
+    std::int64_t first_step = 0;
+    first_position_ = 0;
     pass_metrics_ = RunningMetrics();
     pass_timing_ = PassTiming();
     if (resuming_ && epoch == resume_.epoch && resume_.epoch_steps > 0) {
       first_step = resume_.epoch_steps;
-      first_batch = resume_.next_batch;
-      pass_metrics_ = RunningMetrics::restored(resume_.pass_correct, resume_.pass_samples, resume_.pass_batches,
-                                               resume_.pass_loss_sum, resume_.pass_last_loss);
-      pass_timing_ = {resume_.pass_seconds, resume_.pass_wait_seconds, resume_.pass_images};
+      first_position_ = resumed_position;
+      if (leads()) {  // the checkpoint's figures are all ranks' together
+        pass_metrics_ = RunningMetrics::restored(resume_.pass_correct, resume_.pass_samples, resume_.pass_batches,
+                                                 resume_.pass_loss_sum, resume_.pass_last_loss);
+        pass_timing_ = {resume_.pass_seconds, resume_.pass_wait_seconds, resume_.pass_images};
+      } else {
+        pass_timing_.seconds = resume_.pass_seconds;
+      }
     }
-    const std::int64_t epoch_start_step = step_ - first_step;
-    const std::int64_t steps_this_epoch = std::min(batches, total_steps_ - epoch_start_step);
-    train_pass(epoch, steps_this_epoch, first_step, first_batch);
+    const std::int64_t steps_this_epoch =
+        first_step + std::min(train_loader_->batches_per_epoch(first_position_), total_steps_ - step_);
+    train_pass(epoch, steps_this_epoch, first_step);
     if (stop_ != Stop::kNone) break;
     account_pass(epoch);
     const EvalResult eval = eval_pass(epoch);
     finish_epoch(epoch, eval);
     board_.advance_outer();
     // Ctrl-C during the evaluation: the epoch is finished and saved; stop here.
-    if (core::interrupt_requested()) stop_ = Stop::kInterrupted;
+    // Every rank must stop after the same epoch: they agree.
+    bool interrupted = core::interrupt_requested();
+    if (parallel_) {
+      std::vector<double> flag{interrupted ? 1.0 : 0.0};
+      parallel_->sum(flag);
+      interrupted = flag[0] > 0;
+    }
+    if (interrupted) stop_ = Stop::kInterrupted;
   }
   board_.end_outer();
 
@@ -397,22 +483,70 @@ RunSummary Trainer::run() {
   summary_.train_images = usable_images(train_loader_->samples(), *skipped_);
   summary_.val_images = usable_images(val_loader_->samples(), *skipped_);
   if (std::isinf(summary_.best_val_loss)) summary_.best_val_loss = 0.0;
+  summary_.train_images_seen = train_images_seen_;
   summary_.train_images_per_sec = train_seconds_ > 0 ? train_images_seen_ / train_seconds_ : 0.0;
   summary_.data_wait_fraction = train_seconds_ > 0 ? wait_seconds_ / train_seconds_ : 0.0;
   summary_.wall_seconds = run_seconds();
-  run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
+  if (parallel_) {
+    // Each rank's own rate, in rank order, and rank 0's wait per step.
+    std::vector<double> rates(static_cast<std::size_t>(parallel_->world_size()), 0.0);
+    rates[static_cast<std::size_t>(parallel_->rank())] = train_seconds_ > 0 ? local_images_seen_ / train_seconds_ : 0.0;
+    parallel_->sum(rates);
+    summary_.rank_images_per_sec = rates;
+    summary_.all_reduce_wait_seconds_per_step = all_reduce_steps_ > 0 ? all_reduce_wait_seconds_ / all_reduce_steps_ : 0.0;
+  }
+  if (leads()) run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
   return summary_;
 }
 
 void Trainer::account_pass(int epoch) {
+  const RunningMetrics figures = job_pass_metrics();
+  const std::int64_t images = job_pass_images();
   train_seconds_ += pass_timing_.seconds;
   wait_seconds_ += pass_timing_.data_wait_seconds;
-  train_images_seen_ += pass_timing_.images;
+  train_images_seen_ += images;
+  local_images_seen_ += pass_timing_.images;
   if (epoch == 1 && pass_timing_.seconds > 0) {
-    summary_.first_epoch_images_per_sec = pass_timing_.images / pass_timing_.seconds;
+    summary_.first_epoch_images_per_sec = images / pass_timing_.seconds;
   }
-  summary_.train_loss = pass_metrics_.mean_loss();
-  summary_.train_accuracy = pass_metrics_.accuracy();
+  summary_.train_loss = figures.mean_loss();
+  summary_.train_accuracy = figures.accuracy();
+}
+
+RunningMetrics Trainer::job_pass_metrics() { return parallel_ ? parallel_->sum(pass_metrics_) : pass_metrics_; }
+
+std::int64_t Trainer::job_pass_images() {
+  if (!parallel_) return pass_timing_.images;
+  std::vector<double> images{static_cast<double>(pass_timing_.images)};
+  parallel_->sum(images);
+  return static_cast<std::int64_t>(images[0]);
+}
+
+std::int64_t Trainer::epoch_position_after(std::int64_t first_position, std::int64_t next_batch) const {
+  const std::int64_t world = parallel_ ? parallel_->world_size() : 1;
+  return first_position + next_batch * static_cast<std::int64_t>(config_.batch_size) * world;
+}
+
+void Trainer::join_job() {
+  DataParallelOptions options;
+  options.backend = config_.dist_backend;
+  options.sync_batch_norm = config_.sync_bn;
+  if (config_.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
+  options.timeout = dist::launch_timeout(std::chrono::seconds(config_.dist_timeout));
+  parallel_ = join_data_parallel(options, execution_.device);
+  if (!parallel_ && config_.sync_bn) board_.message("note: --sync-bn has no effect in a single process");
+}
+
+std::string Trainer::job_fingerprint(const DataSplit& data) const {
+  nlohmann::json json = {{"model", config_.model},          {"image_size", config_.image_size},
+                         {"batch_size", config_.batch_size}, {"epochs", config_.epochs},
+                         {"lr", config_.lr},                 {"weight_decay", config_.weight_decay},
+                         {"adam_eps", config_.adam_eps},     {"seed", config_.seed},
+                         {"augment", config_.augment},       {"amp", config_.amp},
+                         {"max_steps", config_.max_steps},   {"sync_bn", config_.sync_bn},
+                         {"classes", data.classes},          {"train", data.train.size()},
+                         {"validation", data.validation.size()}};
+  return json.dump();
 }
 
 void Trainer::snapshot_buffers() {
@@ -431,11 +565,11 @@ void Trainer::restore_buffers() {
   for (std::size_t i = 0; i < buffers.size() && i < buffer_snapshot_.size(); ++i) buffers[i].copy_(buffer_snapshot_[i]);
 }
 
-void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step, std::int64_t first_batch) {
+void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step) {
   const auto start = Clock::now();
   const double seconds_before = pass_timing_.seconds;  // of a resumed pass, before the stop
   model_->train();
-  train_loader_->start_epoch(epoch, first_batch);
+  train_loader_->start_epoch(epoch, 0, first_position_);
   set_phase("train");
   board_.begin_pass("Train", steps_this_epoch);
   if (first_step > 0) board_.update_pass(first_step, pass_postfix(pass_metrics_, schedule_->lr(step_)));
@@ -445,7 +579,9 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     const double wait = seconds_since(wait_start);
     if (!batch) break;
 
-    if (batch->labels.size(0) < 2) {
+    // In a job, every rank takes the step or none does.
+    const std::int64_t images = parallel_ ? parallel_->fewest_images(batch->labels.size(0)) : batch->labels.size(0);
+    if (images < 2) {
       // Batch norm cannot train on one image (its variance is undefined); a
       // last batch of 1, or one that bad files left with 1, is passed over.
       board_.message("note: batch " + std::to_string(batch->index) + " of epoch " + std::to_string(epoch) +
@@ -457,6 +593,9 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     apply_schedule(*optimizer_, lr, schedule_->momentum(step_));
     const DeviceBatch on_device = to_device(*batch, execution_, augment_);
     double loss_value = 0.0;
+    // In a job, a stop is taken when any rank was asked, after the same step
+    // on all; one rank's signal a moment later waits for the next step.
+    bool stop_agreed = false;
     torch::Tensor logits;
     try {
       // Batch norm updates its running statistics in the forward pass; kept
@@ -470,10 +609,19 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
       // non-finite loss then stops the run while the weights are still those
       // of the last good step. Under fp16 the scaler skips such steps itself.
       loss_value = forward.loss.item<double>();
+      if (parallel_) {
+        // The loss over every rank's images (so a non-finite one stops every
+        // rank at this step), and whether any rank was asked to stop.
+        const double count = static_cast<double>(on_device.labels.size(0));
+        std::vector<double> sums{loss_value * count, count, core::interrupt_requested() ? 1.0 : 0.0};
+        parallel_->sum(sums);
+        loss_value = sums[0] / sums[1];
+        stop_agreed = sums[2] > 0;
+      }
       if (!std::isfinite(loss_value) && !scaler_) {
         stop_ = Stop::kNonFiniteLoss;
         restore_buffers();
-        save_checkpoint(epoch, n, batch->index);
+        save_checkpoint(epoch, n, epoch_position_after(first_position_, batch->index));
         save_last_state();
         board_.message("Stopped: the loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
                        " at step " + std::to_string(step_ + 1) + " (epoch " + std::to_string(epoch) +
@@ -481,7 +629,13 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
                        std::to_string(step_) + ". Lower --lr, or use --amp fp16 whose scaler skips such steps.");
         break;
       }
+      if (parallel_) parallel_->before_backward();
       backward_pass(*optimizer_, forward.loss, scaler_.get());
+      if (parallel_) {
+        parallel_->after_backward();
+        all_reduce_wait_seconds_ += parallel_->last_all_reduce_wait_seconds();
+        ++all_reduce_steps_;
+      }
       optimizer_update(*optimizer_, scaler_.get());
       logits = forward.logits;
     } catch (const std::exception& error) {
@@ -500,7 +654,7 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     pass_metrics_.add_batch(logits.detach(), on_device.labels, loss_value);
     pass_timing_.images += on_device.labels.size(0);
     pass_timing_.seconds = seconds_before + seconds_since(start);
-    run_folder_->append_metrics({{"type", "train_step"},
+    if (leads()) run_folder_->append_metrics({{"type", "train_step"},
                                  {"epoch", epoch},
                                  {"step", step_},
                                  {"loss", loss_value},
@@ -513,25 +667,28 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     const std::string gpu = gpu_utilization_text(sampler_.get(), execution_.device);
     if (!gpu.empty()) postfix.insert(postfix.begin(), {"gpu", gpu});
     board_.update_pass(n + 1, std::move(postfix));
-    if (core::interrupt_requested()) {
+    if (parallel_ ? stop_agreed : core::interrupt_requested()) {
       stop_ = Stop::kInterrupted;
       board_.message("Interrupted: stopping after step " + std::to_string(step_) + "; saving a checkpoint.");
-      save_checkpoint(epoch, n + 1, batch->index + 1);
+      save_checkpoint(epoch, n + 1, epoch_position_after(first_position_, batch->index + 1));
       save_last_state();
       break;
     }
     if (config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0 && n + 1 < steps_this_epoch) {
-      save_checkpoint(epoch, n + 1, batch->index + 1);
+      save_checkpoint(epoch, n + 1, epoch_position_after(first_position_, batch->index + 1));
     }
   }
   board_.end_pass();
   if (stop_ != Stop::kNone) return;
   pass_timing_.seconds = seconds_before + seconds_since(start);
+  const RunningMetrics figures = job_pass_metrics();
+  const std::int64_t images = job_pass_images();
+  if (!leads()) return;
   run_folder_->append_metrics({{"type", "train_epoch"},
                                {"epoch", epoch},
-                               {"loss", pass_metrics_.mean_loss()},
-                               {"accuracy", pass_metrics_.accuracy()},
-                               {"images", pass_timing_.images},
+                               {"loss", figures.mean_loss()},
+                               {"accuracy", figures.accuracy()},
+                               {"images", images},
                                {"seconds", pass_timing_.seconds},
                                {"data_wait_seconds", pass_timing_.data_wait_seconds},
                                {"run_seconds", run_seconds()}});
@@ -544,6 +701,9 @@ EvalResult Trainer::eval_pass(int epoch) {
     board_.update_pass(n, pass_postfix(metrics, ""));
   });
   board_.end_pass();
+  // Each rank evaluated its share: the figures are the whole set's.
+  if (parallel_) result.metrics = parallel_->sum(result.metrics);
+  if (!leads()) return result;
   run_folder_->append_metrics({{"type", "eval"},
                                {"epoch", epoch},
                                {"loss", result.metrics.mean_loss()},
@@ -558,7 +718,7 @@ void Trainer::finish_epoch(int epoch, const EvalResult& eval) {
   set_phase("checkpoint");
   summary_.val_loss = eval.metrics.mean_loss();
   summary_.val_accuracy = eval.metrics.accuracy();
-  if (summary_.val_loss < summary_.best_val_loss) {
+  if (summary_.val_loss < summary_.best_val_loss && leads()) {
     summary_.best_val_loss = summary_.val_loss;
     summary_.best_epoch = epoch;
     save_weights(RunFiles::kBestWeights);
@@ -581,6 +741,7 @@ void Trainer::finish_epoch(int epoch, const EvalResult& eval) {
 void Trainer::save_last_state() { save_weights(RunFiles::kLastWeights); }
 
 void Trainer::save_weights(const char* name) {
+  if (!leads()) return;
   try {
     save_model_weights(*model_, model_card(), run_folder_->file(name));
   } catch (const Error& error) {
@@ -589,22 +750,29 @@ void Trainer::save_weights(const char* name) {
   }
 }
 
-void Trainer::save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t next_batch) {
+void Trainer::save_checkpoint(int epoch, std::int64_t epoch_steps, std::int64_t epoch_position) {
+  // The pass's figures over all ranks: every rank takes part, rank 0 writes.
+  const RunningMetrics figures = job_pass_metrics();
+  const std::int64_t images = job_pass_images();
+  if (!leads()) return;
+  const std::int64_t world = parallel_ ? parallel_->world_size() : 1;
   ResumeState state;
   state.epoch = epoch;
   state.epoch_steps = epoch_steps;
-  state.next_batch = next_batch;
+  state.epoch_position = epoch_position;
+  state.world_size = static_cast<int>(world);
+  state.next_batch = epoch_position / (static_cast<std::int64_t>(config_.batch_size) * world);
   state.step = step_;
   state.metrics_bytes = run_folder_->metrics_bytes();
   state.run_seconds = run_seconds();
-  state.pass_correct = pass_metrics_.correct();
-  state.pass_samples = pass_metrics_.samples();
-  state.pass_batches = pass_metrics_.batches();
-  state.pass_loss_sum = pass_metrics_.loss_sum();
-  state.pass_last_loss = pass_metrics_.last_loss();
+  state.pass_correct = figures.correct();
+  state.pass_samples = figures.samples();
+  state.pass_batches = figures.batches();
+  state.pass_loss_sum = figures.loss_sum();
+  state.pass_last_loss = figures.last_loss();
   state.pass_seconds = pass_timing_.seconds;
   state.pass_wait_seconds = pass_timing_.data_wait_seconds;
-  state.pass_images = pass_timing_.images;
+  state.pass_images = images;
   state.train_seconds = train_seconds_;
   state.wait_seconds = wait_seconds_;
   state.train_images_seen = train_images_seen_;

@@ -1,0 +1,141 @@
+#include "train/data_parallel.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "core/device.h"
+#include "core/error.h"
+#include "core/threads.h"
+#include "dist/statistics_sync.h"
+#include "models/batch_norm.h"
+
+namespace trainbench::train {
+namespace {
+
+// Equal on every rank exactly when the values are: the low and high of a
+// value over the ranks, compared.
+bool same_everywhere(dist::Communicator& communicator, torch::Tensor values) {
+  std::vector<torch::Tensor> low{values.clone()}, high{values.clone()};
+  communicator.all_reduce(low, dist::ReduceOp::kMin);
+  communicator.all_reduce(high, dist::ReduceOp::kMax);
+  return torch::equal(low[0], high[0]);
+}
+
+// The model's weights folded into two numbers (on the CPU, in double): the
+// plain sum and a position-weighted one, so swapped tensors differ too.
+torch::Tensor weights_checksum(models::Classifier& model) {
+  torch::NoGradGuard no_grad;
+  double sum = 0.0, weighted = 0.0;
+  double index = 1.0;
+  std::vector<torch::Tensor> tensors = model.parameters();
+  for (const torch::Tensor& buffer : model.buffers()) tensors.push_back(buffer);
+  for (const torch::Tensor& tensor : tensors) {
+    const double total = tensor.to(torch::kCPU, torch::kDouble).sum().item<double>();
+    sum += total;
+    weighted += total * index++;
+  }
+  return torch::tensor({sum, weighted}, torch::kDouble);
+}
+
+}  // namespace
+
+DataParallel::DataParallel(dist::LaunchIdentity identity, std::shared_ptr<dist::Communicator> communicator,
+                           DataParallelOptions options)
+    : identity_(std::move(identity)), communicator_(std::move(communicator)), options_(std::move(options)) {}
+
+void DataParallel::agree_on_start(models::Classifier& model, const std::string& fingerprint) {
+  const auto hash = static_cast<std::int64_t>(std::hash<std::string>{}(fingerprint));
+  if (!same_everywhere(*communicator_, torch::tensor({hash}, torch::kInt64))) {
+    throw RunError("rank " + std::to_string(rank()) +
+                   ": the ranks do not share the same settings and data (flags, model, the image folder's files and "
+                   "classes must be the same on every rank)");
+  }
+  {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> tensors = model.parameters();
+    for (const torch::Tensor& buffer : model.buffers()) tensors.push_back(buffer);
+    communicator_->broadcast(tensors, 0);
+  }
+  // Collectives carry the model's device; the checksum travels on the CPU
+  // with Gloo, on the device with NCCL.
+  torch::Tensor checksum = weights_checksum(model);
+  if (communicator_->backend() == dist::Backend::kNccl) checksum = checksum.to(model.parameters().front().device());
+  if (!same_everywhere(*communicator_, checksum)) {
+    throw RunError("rank " + std::to_string(rank()) + ": the weights differ between ranks after rank 0's broadcast");
+  }
+}
+
+void DataParallel::attach(models::Classifier& model) {
+  if (options_.sync_batch_norm) {
+    models::synchronize_batch_norms(model, std::make_shared<dist::CommunicatorStatisticsSync>(communicator_));
+  }
+  reducer_ = std::make_unique<dist::GradientReducer>(communicator_, model.parameters(), options_.buckets);
+}
+
+void DataParallel::before_backward() {
+  if (reducer_) reducer_->prepare_for_backward();
+}
+
+void DataParallel::after_backward() {
+  if (reducer_) reducer_->finish_backward();
+}
+
+double DataParallel::last_all_reduce_wait_seconds() const { return reducer_ ? reducer_->last_wait_seconds() : 0.0; }
+
+std::int64_t DataParallel::fewest_images(std::int64_t images) {
+  std::vector<torch::Tensor> count{torch::tensor({images}, torch::kInt64)};
+  if (communicator_->backend() == dist::Backend::kNccl) count[0] = count[0].cuda();
+  communicator_->all_reduce(count, dist::ReduceOp::kMin);
+  return count[0].item<std::int64_t>();
+}
+
+void DataParallel::sum(std::vector<double>& values) {
+  if (values.empty()) return;
+  std::vector<torch::Tensor> tensor{torch::tensor(values, torch::kDouble)};
+  if (communicator_->backend() == dist::Backend::kNccl) tensor[0] = tensor[0].cuda();
+  communicator_->all_reduce(tensor, dist::ReduceOp::kSum);
+  const torch::Tensor summed = tensor[0].cpu();
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = summed[static_cast<std::int64_t>(i)].item<double>();
+}
+
+RunningMetrics DataParallel::sum(const RunningMetrics& metrics) {
+  std::vector<double> values{static_cast<double>(metrics.correct()), static_cast<double>(metrics.samples()),
+                             static_cast<double>(metrics.batches()), metrics.loss_sum()};
+  sum(values);
+  return RunningMetrics::restored(static_cast<std::int64_t>(values[0]), static_cast<std::int64_t>(values[1]),
+                                  static_cast<std::int64_t>(values[2]), values[3], metrics.last_loss());
+}
+
+std::optional<dist::LaunchIdentity> launch_identity() {
+  return dist::read_launch_environment(dist::process_environment());
+}
+
+torch::Device rank_device(const std::string& requested) {
+  torch::Device device = core::resolve_device(requested);
+  const std::optional<dist::LaunchIdentity> identity = launch_identity();
+  if (identity && device.is_cuda() && requested.find(':') == std::string::npos) {
+    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(identity->local_rank));
+  }
+  return device;
+}
+
+int rank_core_share() {
+  const std::optional<dist::LaunchIdentity> identity = launch_identity();
+  const int local_ranks = identity ? std::max(1, identity->local_world_size) : 1;
+  return std::max(1, core::available_cores() / local_ranks);
+}
+
+std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device) {
+  std::optional<dist::LaunchIdentity> identity = launch_identity();
+  if (!identity) return nullptr;
+  dist::ConnectOptions connect;
+  connect.backend = dist::resolve_backend(options.backend, device);
+  connect.timeout = options.timeout;
+  connect.device = device;
+  std::shared_ptr<dist::Communicator> communicator = dist::connect(*identity, connect);
+  return std::make_unique<DataParallel>(*identity, std::move(communicator), options);
+}
+
+}  // namespace trainbench::train

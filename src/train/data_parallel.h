@@ -1,0 +1,89 @@
+#pragma once
+// The trainer's side of a data-parallel job: who this rank is, and the few
+// points where the ranks must meet.
+// - At the start: rank 0's weights go to every rank, and a checksum of them
+//   and a fingerprint of the run's settings and data are compared, so ranks
+//   that would silently train different things stop at once.
+// - Every step: the ranks agree on whether the step is taken (every rank has
+//   at least two images) and on the loss (the mean over all ranks' images, so
+//   a non-finite loss stops every rank at the same step); the gradients are
+//   averaged in buckets during the backward pass (dist/gradient_reducer.h).
+// - Every pass: the figures (loss, correct, images) are summed over ranks.
+// Only rank 0 writes files and draws bars; the others train in silence.
+#include <torch/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dist/communicator.h"
+#include "dist/gradient_reducer.h"
+#include "dist/launch_environment.h"
+#include "models/classifier.h"
+#include "train/metrics.h"
+
+namespace trainbench::train {
+
+struct DataParallelOptions {
+  std::string backend = "auto";  // --dist-backend
+  bool sync_batch_norm = false;  // --sync-bn
+  std::chrono::seconds timeout{300};
+  dist::GradientReducerOptions buckets;
+};
+
+class DataParallel {
+ public:
+  DataParallel(dist::LaunchIdentity identity, std::shared_ptr<dist::Communicator> communicator,
+               DataParallelOptions options);
+
+  int rank() const { return identity_.rank; }
+  int world_size() const { return identity_.world_size; }
+  bool leads() const { return identity_.rank == 0; }
+  const dist::LaunchIdentity& identity() const { return identity_; }
+  std::string backend() const { return dist::to_string(communicator_->backend()); }
+  dist::Communicator& communicator() { return *communicator_; }
+
+  // Broadcasts rank 0's parameters and buffers, then checks that every rank
+  // holds the same weights and the same `fingerprint` (settings and data).
+  void agree_on_start(models::Classifier& model, const std::string& fingerprint);
+  // Hooks the gradient reducer into the model (and the batch-norm sync with --sync-bn).
+  void attach(models::Classifier& model);
+
+  void before_backward();
+  void after_backward();  // waits for the averaged gradients
+  double last_all_reduce_wait_seconds() const;
+
+  // The fewest images any rank has in this step's batch.
+  std::int64_t fewest_images(std::int64_t images);
+  // In place: each value summed over the ranks.
+  void sum(std::vector<double>& values);
+  // A pass's figures summed over the ranks (the mean loss is over all ranks' batches).
+  RunningMetrics sum(const RunningMetrics& metrics);
+
+ private:
+  dist::LaunchIdentity identity_;
+  std::shared_ptr<dist::Communicator> communicator_;
+  DataParallelOptions options_;
+  std::unique_ptr<dist::GradientReducer> reducer_;
+};
+
+// The job this process belongs to, from torchrun's or Slurm's environment;
+// nullopt for a process no launcher started. Throws UsageError for a partial
+// environment, RunError when the ranks do not meet within the timeout.
+std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device);
+
+// The identity alone, without connecting (to pick the device and threads first).
+std::optional<dist::LaunchIdentity> launch_identity();
+
+// The device `requested` ("auto", "cuda", "cuda:1", ...) names for this
+// process: in a job, a CUDA device without an index is the local rank's GPU,
+// as torchrun's LOCAL_RANK says; an explicit index is kept.
+torch::Device rank_device(const std::string& requested);
+
+// The compute threads a rank takes by default: this machine's cores shared by
+// its local ranks (all of them for a process no launcher started).
+int rank_core_share();
+
+}  // namespace trainbench::train

@@ -1,0 +1,289 @@
+// Data-parallel training through the built program, with CPU ranks over
+// loopback and Gloo, as a user runs it (`trainbench launch -- train ...`):
+// - with --sync-bn, 2 ranks x batch B and 4 ranks x B/2 (two `launch
+//   --nnodes 2` "machines" on this one) end with the weights of 1 rank x 2B;
+// - without it, 2 ranks still learn, and the summary speaks for the job;
+// - a rank SIGKILLed mid-run ends the job, non-zero, in bounded time; a rank
+//   whose master never comes up says the address it waited for;
+// - Ctrl-C to launch leaves a run that `train --resume` finishes with
+//   another number of ranks, every image of every epoch seen once.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "data/image_codec.h"
+#include "dist/thread_ranks.h"
+#include "test_support.h"
+
+namespace trainbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_json;
+using testing::TempDir;
+using testing::train_steps_logged;
+using testing::trainbench_command;
+using Clock = std::chrono::steady_clock;
+
+// 3 classes x `per_class` images whose brightness tells the class; 90% train.
+void make_data_set(const fs::path& root, int per_class) {
+  std::mt19937 rng(5);
+  for (int c = 0; c < 3; ++c) {
+    const fs::path folder = root / ("class" + std::to_string(c));
+    fs::create_directories(folder);
+    for (int i = 0; i < per_class; ++i) {
+      data::Image image(32, 32);
+      for (std::uint8_t& value : image.pixels) value = static_cast<std::uint8_t>(30 + 80 * c + rng() % 50);
+      data::write_file_bytes(folder / ("i" + std::to_string(i) + ".png"), data::encode_png(image));
+    }
+  }
+}
+
+struct Result {
+  int code = -1;
+  std::string output;
+};
+
+Result run(const std::string& args) {
+  Result result;
+  result.output = testing::run_command(trainbench_command(args) + " 2>&1 </dev/null", &result.code);
+  return result;
+}
+
+// One rank's flags: resnet18 at 32 px, one thread each, nothing stored.
+std::string train_flags(const fs::path& data, const fs::path& output, int batch, const std::string& extra = "") {
+  return "train --data '" + data.string() + "' --model resnet18 --img-size 32 -b " + std::to_string(batch) +
+         " --threads 1 --workers 1 --no-progress --no-db --output '" + output.string() + "' " +
+         extra;
+}
+
+// Every test's job meets on its own port: tests run side by side.
+std::string launch_flags(int ranks, int port) {
+  return "launch --nproc-per-node " + std::to_string(ranks) + " --master-port " + std::to_string(port) +
+         " --timeout 20 -- ";
+}
+
+// The largest difference between the same tensor of two weight files.
+double max_weight_difference(const fs::path& a, const fs::path& b) {
+  const auto left = testing::read_tensor_file(a);
+  const auto right = testing::read_tensor_file(b);
+  EXPECT_EQ(left.size(), right.size());
+  double largest = 0.0;
+  for (const auto& [name, tensor] : left) {
+    if (!right.count(name)) {
+      ADD_FAILURE() << name << " missing from " << b;
+      continue;
+    }
+    const torch::Tensor difference = (tensor.to(torch::kDouble) - right.at(name).to(torch::kDouble)).abs();
+    largest = std::max(largest, difference.numel() ? difference.max().item<double>() : 0.0);
+  }
+  return largest;
+}
+
+bool wait_for_steps(const fs::path& run, int steps, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (train_steps_logged(run) < steps) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// The child of `parent` whose environment says RANK=`rank`; 0 if none.
+pid_t child_with_rank(pid_t parent, int rank) {
+  std::ifstream children("/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) + "/children");
+  for (pid_t child = 0; children >> child;) {
+    std::ifstream environ("/proc/" + std::to_string(child) + "/environ", std::ios::binary);
+    std::stringstream text;
+    text << environ.rdbuf();
+    std::string entry;
+    while (std::getline(text, entry, '\0')) {
+      if (entry == "RANK=" + std::to_string(rank)) return child;
+    }
+  }
+  return 0;
+}
+
+// Waits for `pid` at most `limit`; false (and the process killed) past it.
+bool wait_within(pid_t pid, std::chrono::seconds limit, int* status) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (waitpid(pid, status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, status, 0);
+  return false;
+}
+
+class DataParallel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    // 54 train images (divisible by 1, 2 and 3 ranks), 6 validation.
+    make_data_set(*dir_ / "data", 20);
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static fs::path data() { return *dir_ / "data"; }
+  static fs::path path(const std::string& name) { return *dir_ / name; }
+  static TempDir* dir_;
+};
+TempDir* DataParallel::dir_ = nullptr;
+
+// The union of the ranks' batches at each step is the one-process batch at
+// the ranks' total batch size (same global order, same augmentation draws by
+// global position); with batch norm over all of it, the averaged gradients
+// are the one-process gradients, and so are the weights after the steps.
+TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOneRankOf2B) {
+  const std::string steps = "--epochs 1 --max-steps 3";
+  const Result one = run(train_flags(data(), path("one"), 8, steps));
+  ASSERT_EQ(one.code, 0) << one.output;
+
+  const Result two = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("two"), 4, steps + " --sync-bn"));
+  ASSERT_EQ(two.code, 0) << two.output;
+  EXPECT_NE(two.output.find("data-parallel: 2 ranks over gloo with synchronized batch norm"), std::string::npos)
+      << two.output;
+
+  // Four ranks as two machines of two, meeting on loopback.
+  const int port = testing::free_port();
+  const std::string node = "launch --nnodes 2 --nproc-per-node 2 --master-addr 127.0.0.1 --master-port " +
+                           std::to_string(port) + " --timeout 20 --node-rank ";
+  const std::string flags = train_flags(data(), path("four"), 2, steps + " --sync-bn");
+  const fs::path codes = path("four-codes");
+  const std::string both = "(" + trainbench_command(node + "0 -- " + flags) + " >'" + codes.string() +
+                           ".log0' 2>&1; echo $? >'" + codes.string() + ".0') & (" +
+                           trainbench_command(node + "1 -- " + flags) + " >'" + codes.string() + ".log1' 2>&1; echo $? >'" +
+                           codes.string() + ".1'); wait";
+  int code = -1;
+  testing::run_command(both + " </dev/null", &code);
+  for (const char* which : {"0", "1"}) {
+    std::ifstream in(codes.string() + "." + which);
+    std::ifstream log(codes.string() + ".log" + which);
+    std::stringstream output;
+    output << log.rdbuf();
+    int node_code = -1;
+    in >> node_code;
+    EXPECT_EQ(node_code, 0) << "node " << which << ":\n" << output.str();
+  }
+  ASSERT_TRUE(fs::exists(path("four") / "summary.json"));
+  const nlohmann::json four = read_json(path("four") / "summary.json");
+  EXPECT_EQ(four["world_size"], 4);
+  EXPECT_EQ(four["rank_images_per_sec"].size(), 4u);
+
+  const fs::path weights = "last_model.safetensors";
+  EXPECT_LT(max_weight_difference(path("one") / weights, path("two") / weights), 1e-4);
+  EXPECT_LT(max_weight_difference(path("one") / weights, path("four") / weights), 1e-4);
+  // The tolerance tells runs apart: one rank at batch 4 (other batches,
+  // other statistics) ends far from one rank at batch 8.
+  const Result half = run(train_flags(data(), path("half"), 4, steps));
+  ASSERT_EQ(half.code, 0) << half.output;
+  EXPECT_GT(max_weight_difference(path("one") / weights, path("half") / weights), 1e-3);
+  // The same images, counted once each, in the job's figures.
+  EXPECT_EQ(read_json(path("one") / "summary.json")["train_images_seen"], 24);
+  EXPECT_EQ(read_json(path("two") / "summary.json")["train_images_seen"], 24);
+  EXPECT_EQ(four["train_images_seen"], 24);
+}
+
+TEST_F(DataParallel, WithoutSyncBnTwoRanksLearnAndTheSummarySpeaksForTheJob) {
+  const Result result =
+      run(launch_flags(2, testing::free_port()) + train_flags(data(), path("plain"), 4, "--epochs 3 --lr 3e-3"));
+  ASSERT_EQ(result.code, 0) << result.output;
+  const nlohmann::json summary = read_json(path("plain") / "summary.json");
+  EXPECT_EQ(summary["world_size"], 2);
+  EXPECT_EQ(summary["dist_backend"], "gloo");
+  EXPECT_EQ(summary["sync_bn"], false);
+  EXPECT_EQ(summary["train_images"], 54);
+  EXPECT_EQ(summary["train_images_seen"], 3 * 54);
+  ASSERT_EQ(summary["rank_images_per_sec"].size(), 2u);
+  for (const auto& rate : summary["rank_images_per_sec"]) EXPECT_GT(rate.get<double>(), 0.0);
+  EXPECT_GE(summary["all_reduce_wait_seconds_per_step"].get<double>(), 0.0);
+  // Chance is 1/3.
+  EXPECT_GT(summary["val_accuracy"].get<double>(), 0.6) << result.output;
+  // One voice: rank 1 printed no summary of its own.
+  EXPECT_EQ(result.output.find("[rank 1] resnet18 on"), std::string::npos) << result.output;
+}
+
+TEST_F(DataParallel, ASigkilledRankEndsTheJobNonZeroInBoundedTime) {
+  const fs::path run_dir = path("killed");
+  const std::string command = launch_flags(2, testing::free_port()) + train_flags(data(), run_dir, 2, "--epochs 100");
+  std::vector<std::string> args;
+  std::istringstream words(command);
+  for (std::string word; words >> word;) args.push_back(word.front() == '\'' ? word.substr(1, word.size() - 2) : word);
+  const pid_t launcher = testing::spawn_trainbench(args);
+  ASSERT_GT(launcher, 0);
+  ASSERT_TRUE(wait_for_steps(run_dir, 2, std::chrono::seconds(120)));
+  const pid_t rank1 = child_with_rank(launcher, 1);
+  ASSERT_GT(rank1, 0);
+  const auto killed_at = Clock::now();
+  kill(rank1, SIGKILL);
+  int status = 0;
+  ASSERT_TRUE(wait_within(launcher, std::chrono::seconds(60), &status)) << "launch still running 60 s after";
+  EXPECT_LT(Clock::now() - killed_at, std::chrono::seconds(60));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_NE(WEXITSTATUS(status), 0);
+}
+
+TEST_F(DataParallel, ARankWhoseMasterNeverComesUpSaysTheAddressWithinItsTimeout) {
+  const int port = testing::free_port();
+  const std::string environment = "RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                                  std::to_string(port) + " ";
+  const auto start = Clock::now();
+  int code = -1;
+  const std::string output = testing::run_command(
+      environment + trainbench_command(train_flags(data(), path("lonely"), 4, "--dist-timeout 3")) + " 2>&1 </dev/null",
+      &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(output.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << output;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(60));
+  EXPECT_FALSE(fs::exists(path("lonely") / "summary.json"));
+}
+
+// Ctrl-C reaches every rank through launch; they stop after the same step
+// and rank 0 writes the checkpoint. One process then finishes the run: the
+// epoch left is dealt out again, and the job's images add up to 2 epochs.
+TEST_F(DataParallel, CtrlCToLaunchLeavesARunThatResumesWithAnotherNumberOfRanks) {
+  const fs::path run_dir = path("stopped");
+  const std::string command = launch_flags(2, testing::free_port()) +
+                              train_flags(data(), run_dir, 4, "--epochs 2 --checkpoint-every 2");
+  std::vector<std::string> args;
+  std::istringstream words(command);
+  for (std::string word; words >> word;) args.push_back(word.front() == '\'' ? word.substr(1, word.size() - 2) : word);
+  const pid_t launcher = testing::spawn_trainbench(args);
+  ASSERT_GT(launcher, 0);
+  ASSERT_TRUE(wait_for_steps(run_dir, 3, std::chrono::seconds(120)));
+  kill(launcher, SIGINT);
+  int status = 0;
+  ASSERT_TRUE(wait_within(launcher, std::chrono::seconds(60), &status));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  ASSERT_TRUE(fs::exists(run_dir / "checkpoint.safetensors"));
+  // As a lone run's: the summary says it was interrupted, and by whom.
+  const nlohmann::json stopped = read_json(run_dir / "summary.json");
+  EXPECT_TRUE(stopped["interrupted"].get<bool>());
+  EXPECT_EQ(stopped["world_size"], 2);
+  const int stopped_after = train_steps_logged(run_dir);
+  EXPECT_LT(stopped_after, 14) << "stopped before the end of the run";
+
+  const Result resumed = run("train --no-progress --no-db --resume '" + run_dir.string() + "'");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("Resuming with 1 rank(s) a run 2 rank(s) began"), std::string::npos) << resumed.output;
+  const nlohmann::json summary = read_json(run_dir / "summary.json");
+  EXPECT_EQ(summary["epochs"], 2);
+  EXPECT_EQ(summary["interrupted"], false);
+  EXPECT_EQ(summary["train_images_seen"], 2 * 54);
+  EXPECT_EQ(summary["world_size"], 1);
+}
+
+}  // namespace
+}  // namespace trainbench
