@@ -106,4 +106,11 @@ data::Image test_pattern(int width, int height, int seed) {
   return image;
 }
 
+int train_steps_logged(const std::filesystem::path& run) {
+  std::ifstream metrics(run / "metrics.jsonl");
+  int steps = 0;
+  for (std::string line; std::getline(metrics, line);) steps += line.find("\"train_step\"") != std::string::npos;
+  return steps;
+}
+
 }  // namespace trainbench::testing

@@ -52,6 +52,9 @@ inline std::string quoted(const std::filesystem::path& path) { return "'" + path
 // Throws, failing the test, when it is missing or not JSON.
 nlohmann::json read_json(const std::filesystem::path& path);
 
+// The train steps a run folder's metrics.jsonl has logged so far.
+int train_steps_logged(const std::filesystem::path& run);
+
 // Starts the trainbench binary with these arguments in the background (no
 // shell); returns its pid (-1 when it cannot start), to signal and waitpid.
 pid_t spawn_trainbench(const std::vector<std::string>& args);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 #include "bench/flop_count.h"
 #include "bench/out_of_memory.h"
@@ -24,6 +25,7 @@
 #include "models/registry.h"
 #include "telemetry/phase_summary.h"
 #include "train/adamw.h"
+#include "train/data_parallel.h"
 #include "train/device_batch.h"
 #include "train/execution.h"
 #include "train/grad_scaler.h"
@@ -107,12 +109,18 @@ struct PhaseTimes {
   double data_wait = 0.0, forward = 0.0, backward = 0.0, optimizer = 0.0;
 };
 
-// One test's model, optimizer and input, and its step.
+// One test's model, optimizer and input, and its step. In a data-parallel
+// bench the gradients are averaged over the ranks in the backward pass.
 class StepRunner {
  public:
   StepRunner(std::shared_ptr<models::Classifier> model, const train::Execution& execution, bool training,
-             std::unique_ptr<InputSource> input)
-      : model_(std::move(model)), execution_(execution), training_(training), input_(std::move(input)) {
+             std::unique_ptr<InputSource> input, train::DataParallel* parallel)
+      : model_(std::move(model)),
+        execution_(execution),
+        training_(training),
+        input_(std::move(input)),
+        parallel_(training ? parallel : nullptr) {
+    if (parallel_) parallel_->attach(*model_);
     if (training_) {
       // The workload's optimizer, in the form train uses on this device; its
       // state is part of what a step touches.
@@ -148,18 +156,30 @@ class StepRunner {
     }
     const train::ForwardResult forward = train::forward_with_loss(*model_, execution_, batch);
     lap(phases ? &phases->forward : &unused);
+    // The backward phase includes the wait for the averaged gradients: what
+    // the overlap with the backward pass did not hide.
+    if (parallel_) parallel_->before_backward();
     train::backward_pass(*optimizer_, forward.loss, scaler_.get());
+    if (parallel_) {
+      parallel_->after_backward();
+      all_reduce_wait_seconds_ += parallel_->last_all_reduce_wait_seconds();
+    }
     lap(phases ? &phases->backward : &unused);
     train::optimizer_update(*optimizer_, scaler_.get());
     lap(phases ? &phases->optimizer : &unused);
     return batch.labels.size(0);
   }
 
+  // Seconds waited for all-reduces since the last call.
+  double take_all_reduce_wait_seconds() { return std::exchange(all_reduce_wait_seconds_, 0.0); }
+
  private:
   std::shared_ptr<models::Classifier> model_;
   train::Execution execution_;
   bool training_;
   std::unique_ptr<InputSource> input_;
+  train::DataParallel* parallel_;
+  double all_reduce_wait_seconds_ = 0.0;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::unique_ptr<train::GradScaler> scaler_;
 };
@@ -187,7 +207,17 @@ void validate(const BenchOptions& options, const std::vector<BenchCase>& tests) 
 }
 
 BenchRunner::BenchRunner(BenchOptions options, train::ProgressBoard& board, telemetry::Sampler* sampler)
-    : options_(std::move(options)), board_(board), sampler_(sampler) {}
+    : options_(std::move(options)), board_(board), sampler_(sampler) {
+  // A rank that retried at a smaller batch would no longer match the others.
+  if (options_.parallel) options_.retry_oom = false;
+}
+
+bool BenchRunner::stop_requested() {
+  if (!options_.parallel) return core::interrupt_requested();
+  std::vector<double> flag{core::interrupt_requested() ? 1.0 : 0.0};
+  options_.parallel->sum(flag);
+  return flag[0] > 0;
+}
 
 void BenchRunner::set_phase(const std::string& phase) {
   if (sampler_) sampler_->set_phase(phase);
@@ -242,7 +272,7 @@ BenchRow BenchRunner::run(const BenchCase& test) {
   row.steps = options_.steps;
   torch::Device device = torch::kCPU;
   try {
-    device = core::resolve_device(test.device);
+    device = train::rank_device(test.device);
     row.device = core::device_id(device);
     const core::AmpMode amp = core::resolve_amp_mode(test.amp, device);
     core::check_amp_supported(amp, device);
@@ -268,6 +298,12 @@ BenchRow BenchRunner::run(const BenchCase& test) {
       if (*row.peak_tflops > 0) row.peak_fraction = row.achieved_tflops / *row.peak_tflops;
     }
   } catch (const std::exception& error) {
+    // The other ranks are in the middle of this test's collectives: this
+    // rank cannot leave them for the next test. It stops; launch stops them.
+    if (options_.parallel) {
+      throw RunError("rank " + std::to_string(options_.parallel->rank()) + ": " + describe(test) + ": " +
+                     message_of(error));
+    }
     row.status = "failed";
     row.error = message_of(error);
     row.images_per_sec_samples.clear();
@@ -302,7 +338,12 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   } else {
     input = std::make_unique<SyntheticInput>(batch_size, test.image_size, classes, execution);
   }
-  StepRunner runner(model, execution, training, std::move(input));
+  if (options_.parallel && training) {
+    // Rank 0's weights everywhere, and every rank on the same test.
+    options_.parallel->agree_on_start(*model, describe(test) + " steps " + std::to_string(options_.steps) + "x" +
+                                                  std::to_string(options_.repetitions));
+  }
+  StepRunner runner(model, execution, training, std::move(input), options_.parallel);
 
   const int detail_steps = options_.detail ? options_.steps : 0;
   const std::int64_t total_steps =
@@ -310,9 +351,14 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   std::int64_t done = 0;
   // After each step: progress, and Ctrl-C ends the test at once (its
   // figures would be partial) rather than after minutes of steps.
+  // The ranks of a job must stop after the same step, so they agree on it:
+  // every step on CPUs, every 10th on GPUs, where agreeing means a device
+  // sync that would stall the timed steps' queue.
+  const std::int64_t agree_every = !options_.parallel ? 0 : execution.device.is_cuda() ? 10 : 1;
   const auto step_done = [&] {
     board_.update_pass(++done);
-    if (core::interrupt_requested()) throw BenchInterrupted();
+    const bool stop = agree_every == 0 ? core::interrupt_requested() : done % agree_every == 0 && stop_requested();
+    if (stop) throw BenchInterrupted();
   };
   BenchCase resolved = test;  // the progress line names what actually runs
   resolved.device = row->device;
@@ -336,7 +382,11 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
 
   std::vector<double> samples;
   double timed_seconds = 0.0;
+  // Data-parallel: each rank's rate per window, summed over the windows.
+  const int world_size = options_.parallel ? options_.parallel->world_size() : 1;
+  std::vector<double> rank_rates(static_cast<std::size_t>(world_size), 0.0);
   set_phase("timed");
+  runner.take_all_reduce_wait_seconds();
   for (int repetition = 0; repetition < options_.repetitions; ++repetition) {
     core::synchronize(execution.device);
     start = Clock::now();
@@ -348,7 +398,32 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
     core::synchronize(execution.device);
     const double seconds = seconds_between(start, Clock::now());
     timed_seconds += seconds;
-    samples.push_back(throughput(images, seconds));
+    if (!options_.parallel) {
+      samples.push_back(throughput(images, seconds));
+      continue;
+    }
+    // The job's rate over the window is the ranks' rates together (they
+    // step in lockstep, so their windows nearly coincide).
+    std::vector<double> rates(rank_rates.size(), 0.0);
+    rates[static_cast<std::size_t>(options_.parallel->rank())] = throughput(images, seconds);
+    options_.parallel->sum(rates);
+    double job_rate = 0.0;
+    for (std::size_t r = 0; r < rates.size(); ++r) {
+      rank_rates[r] += rates[r];
+      job_rate += rates[r];
+    }
+    samples.push_back(job_rate);
+    }
+  if (options_.parallel) {
+    row->world_size = world_size;
+    for (double& rate : rank_rates) rate /= options_.repetitions;
+    row->rank_images_per_sec = rank_rates;
+    if (training) {
+      std::vector<double> wait{runner.take_all_reduce_wait_seconds()};
+      options_.parallel->sum(wait);
+      row->all_reduce_wait_seconds =
+          wait[0] / (static_cast<double>(world_size) * options_.repetitions * options_.steps);
+    }
   }
 
   if (options_.detail) {
@@ -358,7 +433,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
       runner.step(&phases);
       step_done();
     }
-    row->data_wait_seconds = phases.data_wait / detail_steps;
+      row->data_wait_seconds = phases.data_wait / detail_steps;
     row->forward_seconds = phases.forward / detail_steps;
     if (training) {
       row->backward_seconds = phases.backward / detail_steps;

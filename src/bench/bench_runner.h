@@ -21,6 +21,10 @@
 #include "telemetry/sampler.h"
 #include "train/progress_bar.h"
 
+namespace trainbench::train {
+class DataParallel;
+}
+
 namespace trainbench::bench {
 
 struct BenchOptions {
@@ -36,6 +40,13 @@ struct BenchOptions {
   // Tests only: batches larger than this fail as if out of memory (0: off),
   // to exercise the back-off without a GPU.
   int simulate_oom_above = 0;
+  // A data-parallel bench (under `trainbench launch`): every rank runs each
+  // test in step with the others, its model's weights broadcast from rank 0
+  // and its gradients averaged during the backward pass as in `train`; the
+  // row's images/s is the job's (the ranks' rates summed). A test that fails
+  // on one rank cannot go on without it: run() throws then (RunError), and
+  // there is no out-of-memory retry. Null: a lone process.
+  train::DataParallel* parallel = nullptr;
 };
 
 // Checks the options (positive counts, --data for real input); throws UsageError.
@@ -52,9 +63,12 @@ class BenchRunner {
   BenchRunner(BenchOptions options, train::ProgressBoard& board, telemetry::Sampler* sampler = nullptr);
   ~BenchRunner();
 
-  // Never throws for a failing test: the row says what went wrong. Throws
-  // BenchInterrupted when interrupted (the test has no row then).
+  // Never throws for a failing test in a lone process: the row says what went
+  // wrong. Throws BenchInterrupted when interrupted (the test has no row then).
   store::BenchRow run(const BenchCase& test);
+  // Whether Ctrl-C (SIGINT/SIGTERM) asked to stop; in a data-parallel bench,
+  // whether any rank was asked, so that all stop at the same point.
+  bool stop_requested();
   // The telemetry samples taken during the last run() (empty without a sampler).
   const std::vector<telemetry::TelemetrySample>& last_test_telemetry() const { return last_test_telemetry_; }
 

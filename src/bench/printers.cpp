@@ -106,6 +106,7 @@ const std::vector<Figure>& bench_figures() {
       {"forward_seconds", "forward ms", 1000.0},
       {"backward_seconds", "backward ms", 1000.0},
       {"optimizer_seconds", "optimizer ms", 1000.0},
+      {"all_reduce_wait_seconds", "all-reduce wait ms", 1000.0},
       {"process_cpu_percent", "CPU %", 1.0},
       {"gpu_utilization_percent", "GPU %", 1.0},
       {"gpu_power_watts", "GPU W", 1.0},
@@ -149,7 +150,11 @@ bool batch_ran_as_requested(const Table& table) {
   return true;
 }
 
-bool is_set(const Row& value) { return !value.is_null() && !(value.is_string() && value.get<std::string>().empty()); }
+// Null, "" and [] say nothing (a lone process's empty rank_images_per_sec).
+bool is_set(const Row& value) {
+  return !value.is_null() && !(value.is_string() && value.get<std::string>().empty()) &&
+         !(value.is_array() && value.empty());
+}
 
 bool has_column(const Table& table, const std::string& name) {
   for (const Column& c : table.columns) {
@@ -229,6 +234,8 @@ std::string format_markdown(const Table& table) {
     }
     if (markdown_hidden().count(name)) continue;
     if (name == "requested_batch_size" && batch_ran_as_requested(table)) continue;  // batch_size says it
+    // A lone process's bench says nothing of ranks.
+    if (name == "world_size" && same_in_every_row(table, name) && cell(table.rows.front(), name) == 1) continue;
     bool known_figure = false;
     for (const Figure& figure : bench_figures()) known_figure |= figure.name == name;
     if (known_figure) continue;  // added below, in their own order

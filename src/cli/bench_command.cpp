@@ -1,6 +1,12 @@
+#include <errno.h>  // program_invocation_name
+#include <stdlib.h>  // mkdtemp
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -8,6 +14,7 @@
 #include "bench/bench_matrix.h"
 #include "bench/bench_runner.h"
 #include "bench/printers.h"
+#include "bench/scaling.h"
 #include "cli/commands.h"
 #include "cli/image_limit_flag.h"
 #include "cli/store_flags.h"
@@ -18,7 +25,10 @@
 #include "core/precision.h"
 #include "core/text.h"
 #include "core/threads.h"
+#include "dist/communicator.h"
+#include "dist/local_launcher.h"
 #include "models/registry.h"
+#include "train/data_parallel.h"
 
 namespace trainbench::cli {
 namespace {
@@ -42,6 +52,11 @@ struct BenchFlags {
   StoreFlags store;
   bool no_progress = false;
   double telemetry_interval = telemetry::kDefaultIntervalSeconds;  // 0: none
+  // Data-parallel (under launch, torchrun or srun), and --scaling N.
+  std::string dist_backend = "auto";
+  bool overlap = true;
+  int dist_timeout = 300;
+  int scaling = 0;  // 0: one bench; N: the bench under 1..N local ranks
 };
 
 // The sampler for the whole bench (null with --no-telemetry); a GPU source
@@ -76,7 +91,7 @@ bench::BenchMatrix matrix_from(const BenchFlags& flags) {
   matrix.channels_last = bench::parse_layout_list(flags.channels_last);
   matrix.inputs = bench::parse_text_list(flags.inputs, "--input");
   // "0" (the default) is one worker per available core, as in `train`.
-  matrix.workers = flags.workers == "0" ? std::vector<int>{core::available_cores()}
+  matrix.workers = flags.workers == "0" ? std::vector<int>{train::rank_core_share()}
                                         : bench::parse_int_list(flags.workers, "--workers");
   matrix.modes = bench::parse_modes(flags.mode);
   // Unknown names fail here, before any test runs, rather than as N failed rows.
@@ -92,26 +107,63 @@ bench::BenchMatrix matrix_from(const BenchFlags& flags) {
   return matrix;
 }
 
+// In a data-parallel job (torchrun's or Slurm's environment), this rank's
+// place in it; null for a lone bench. Every rank runs on the one --device.
+std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, const bench::BenchMatrix& matrix) {
+  if (!train::launch_identity()) {
+    if (!flags.overlap) std::fprintf(stderr, "note: --no-overlap has no effect in a single process\n");
+    return nullptr;
+  }
+  if (matrix.devices.size() != 1) {
+    throw UsageError("--device: a data-parallel bench runs every rank on one kind of device; give one (got " +
+                     core::join(matrix.devices) + ")");
+  }
+  if (flags.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
+  train::DataParallelOptions options;
+  options.backend = flags.dist_backend;
+  options.buckets.overlap = flags.overlap;
+  options.timeout = dist::launch_timeout(std::chrono::seconds(flags.dist_timeout));
+  return train::join_data_parallel(options, train::rank_device(matrix.devices.front()));
+}
+
+int run_scaling(const BenchFlags& flags);  // below
+
 int run_bench(BenchFlags flags) {
+  if (flags.scaling > 0) return run_scaling(flags);
   const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
-  const std::vector<bench::BenchCase> tests = bench::expand(matrix_from(flags));
+  const bench::BenchMatrix matrix = matrix_from(flags);
+  const std::vector<bench::BenchCase> tests = bench::expand(matrix);
   flags.options.data = flags.data;
   bench::validate(flags.options, tests);
-  core::configure_threads(flags.threads);
+  core::configure_threads(flags.threads == 0 ? train::rank_core_share() : flags.threads);
   core::install_interrupt_handlers();
-  std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
-  std::fprintf(stderr, "bench: %zu tests; Ctrl-C stops and prints the rows finished so far\n", tests.size());
-  const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(flags.telemetry_interval);
+  const std::unique_ptr<train::DataParallel> parallel = join_bench_job(flags, matrix);
+  flags.options.parallel = parallel.get();
+  // Rank 0 speaks for a data-parallel job: the others print, store and
+  // sample nothing (their errors still reach stderr).
+  const bool speaks = !parallel || parallel->leads();
+  std::optional<store::ResultsStore> results_store;
+  if (speaks) results_store = open_store_for_writing(flags.store);
+  if (speaks) {
+    std::fprintf(stderr, "bench: %zu tests%s; Ctrl-C stops and prints the rows finished so far\n", tests.size(),
+                 parallel ? (", " + std::to_string(parallel->world_size()) + " ranks over " + parallel->backend())
+                                .c_str()
+                          : "");
+  }
+  const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(speaks ? flags.telemetry_interval : 0.0);
   std::fflush(stderr);
+  std::FILE* silent = speaks ? nullptr : std::fopen("/dev/null", "w");
+  if (!speaks && !silent) throw RunError("cannot open /dev/null");
 
   core::Table table{"bench_results", store::bench_columns(), {}};
   int failed = 0;
+  bool stopped = false;
   {
-    const bool live = !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
-    train::ProgressBoard board(stderr, live);
+    const bool live = speaks && !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
+    train::ProgressBoard board(speaks ? stderr : silent, live);
     bench::BenchRunner runner(flags.options, board, sampler.get());
     board.begin_outer("Tests", static_cast<std::int64_t>(tests.size()));
-    for (std::size_t i = 0; i < tests.size() && !core::interrupt_requested(); ++i) {
+    for (std::size_t i = 0; i < tests.size() && !(stopped = runner.stop_requested()); ++i) {
       if (i > 0 && flags.delay_seconds > 0) {
         std::this_thread::sleep_for(std::chrono::duration<double>(flags.delay_seconds));
       }
@@ -120,6 +172,7 @@ int run_bench(BenchFlags flags) {
         row = runner.run(tests[i]);
       } catch (const bench::BenchInterrupted&) {
         board.message("interrupted during: " + bench::describe(tests[i]));
+        stopped = true;
         break;
       }
       if (row.status != "ok") {
@@ -141,6 +194,8 @@ int run_bench(BenchFlags flags) {
     }
     board.end_outer();
   }
+  if (silent) std::fclose(silent);
+  if (!speaks) return stopped ? 128 + std::max(core::interrupt_signal(), SIGINT) : (failed > 0 ? 1 : 0);
 
   const std::string text = bench::format_table(table, format);
   if (flags.output_file.empty()) {
@@ -153,12 +208,107 @@ int run_bench(BenchFlags flags) {
   if (results_store) {
     std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->path().c_str());
   }
-  if (core::interrupt_requested()) {
+  if (stopped) {
     std::fprintf(stderr, "interrupted after %zu of %zu tests\n", table.rows.size(), tests.size());
-    return 128 + core::interrupt_signal();
+    return 128 + std::max(core::interrupt_signal(), SIGINT);
   }
   if (failed > 0) std::fprintf(stderr, "%d of %zu tests failed\n", failed, tests.size());
   return failed > 0 ? 1 : 0;
+}
+
+// The bench each rank of a --scaling run gets: this one's tests and
+// options, its table as JSON into `output`, nothing stored, drawn or sampled.
+std::vector<std::string> rank_bench_command(const BenchFlags& flags, const std::string& output) {
+  std::vector<std::string> args = {"bench",
+                                   "--model", flags.models,
+                                   "--device", flags.devices,
+                                   "--img-size", flags.image_sizes,
+                                   "--batch-size", flags.batch_sizes,
+                                   "--amp", flags.amps,
+                                   "--channels-last", flags.channels_last,
+                                   "--input", flags.inputs,
+                                   "--workers", flags.workers,
+                                   "--mode", flags.mode,
+                                   "--repetitions", std::to_string(flags.options.repetitions),
+                                   "--warmup-steps", std::to_string(flags.options.warmup_steps),
+                                   "--steps", std::to_string(flags.options.steps),
+                                   "--seed", std::to_string(flags.options.seed),
+                                   "--threads", std::to_string(flags.threads),
+                                   "--dist-backend", flags.dist_backend,
+                                   "--dist-timeout", std::to_string(flags.dist_timeout),
+                                   "--output", "json",
+                                   "--output-file", output,
+                                   "--no-db", "--no-progress", "--no-telemetry"};
+  if (!flags.data.empty()) args.insert(args.end(), {"--data", flags.data});
+  if (flags.options.detail) args.push_back("--detail");
+  if (flags.options.peak) args.push_back("--peak");
+  if (!flags.overlap) args.push_back("--no-overlap");
+  return args;
+}
+
+std::vector<store::BenchRow> read_bench_rows(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw RunError("bench --scaling: a rank wrote no table at " + file.string());
+  const nlohmann::json rows = nlohmann::json::parse(in);
+  std::vector<store::BenchRow> out;
+  for (const nlohmann::json& row : rows) out.push_back(store::bench_row_from_json(row));
+  return out;
+}
+
+// `bench --scaling N`: the same bench under `launch` with 1, 2, ... N local
+// ranks, one after the other, and the table of how the job's images/s grew.
+int run_scaling(const BenchFlags& flags) {
+  if (train::launch_identity()) {
+    throw UsageError("--scaling starts its own ranks (1 to N on this machine): run it alone, not under launch, "
+                     "torchrun or srun");
+  }
+  const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
+  bench::BenchOptions checked = flags.options;
+  checked.data = flags.data;
+  const bench::BenchMatrix matrix = matrix_from(flags);
+  bench::validate(checked, bench::expand(matrix));
+  if (matrix.devices.size() != 1) throw UsageError("--scaling: give one --device (every rank runs on its kind)");
+  std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
+
+  std::string scratch_template = (std::filesystem::temp_directory_path() / "trainbench-scaling-XXXXXX").string();
+  if (!mkdtemp(scratch_template.data())) throw RunError("bench --scaling: cannot create a folder in /tmp");
+  const std::filesystem::path scratch = scratch_template;
+  std::vector<store::BenchRow> rows;
+  int code = 0;
+  for (int ranks = 1; ranks <= flags.scaling; ++ranks) {
+    std::fprintf(stderr, "bench --scaling: %d rank(s) (%d of %d)\n", ranks, ranks, flags.scaling);
+    std::fflush(stderr);
+    const std::filesystem::path output = scratch / ("ranks-" + std::to_string(ranks) + ".json");
+    dist::LaunchPlan plan;
+    plan.nproc_per_node = ranks;
+    plan.master_port = dist::free_loopback_port();
+    plan.timeout_seconds = flags.dist_timeout;
+    plan.command = rank_bench_command(flags, output.string());
+    plan.program_name = program_invocation_name;
+    code = dist::run_local_ranks(plan, "/proc/self/exe");
+    if (code != 0) {
+      std::fprintf(stderr, "bench --scaling: the bench with %d rank(s) failed (exit code %d)%s\n", ranks, code,
+                   rows.empty() ? "" : "; the table shows the world sizes before it");
+      break;
+    }
+    for (store::BenchRow& row : read_bench_rows(output)) rows.push_back(std::move(row));
+  }
+  std::filesystem::remove_all(scratch);
+  if (rows.empty()) return code;
+
+  if (results_store) {
+    for (const store::BenchRow& row : rows) (void)results_store->insert_bench(row);
+    std::fprintf(stderr, "stored %zu rows in %s\n", rows.size(), results_store->path().c_str());
+  }
+  const std::string text = bench::format_table(bench::scaling_table(rows), format);
+  if (flags.output_file.empty()) {
+    std::fputs(text.c_str(), stdout);
+    std::fflush(stdout);
+  } else {
+    core::write_file_atomically(flags.output_file, text);
+    std::fprintf(stderr, "wrote the scaling table to %s\n", flags.output_file.c_str());
+  }
+  return code;
 }
 
 }  // namespace
@@ -208,6 +358,28 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   add_telemetry_flags(cmd, &flags->telemetry_interval);
   add_max_image_pixels_flag(cmd);
   cmd->add_flag("--no-progress", flags->no_progress, "No live progress bars (plain lines on stderr)");
+  const char* kParallel =
+      "Data-parallel (under `trainbench launch`, torchrun or srun: every rank runs each test in step, -b images "
+      "each, gradients averaged as in train; rank 0 prints the job's images/s, each rank's, and the all-reduce wait)";
+  cmd->add_option("--scaling", flags->scaling,
+                  "Run the bench under 1, 2, ... N local ranks in turn (as `launch --nproc-per-node K`, the cores "
+                  "shared between them, or a GPU each) and print each world size's images/s and its efficiency "
+                  "against K x one rank's")
+      ->check(CLI::PositiveNumber)
+      ->group(kParallel);
+  cmd->add_option("--dist-backend", flags->dist_backend, "auto (NCCL for CUDA devices, Gloo otherwise), gloo or nccl")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->group(kParallel);
+  cmd->add_flag("!--no-overlap", flags->overlap,
+                "All-reduce the gradients after the backward pass instead of during it, bucket by bucket (slower: "
+                "to measure what the overlap gains, with --detail's backward ms)")
+      ->group(kParallel);
+  cmd->add_option("--dist-timeout", flags->dist_timeout,
+                  "Seconds a rank waits for the others (rendezvous, each collective) before failing")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group(kParallel);
   // For tests: makes batches above N fail as out of memory, to exercise the
   // back-off on a machine that has plenty.
   cmd->add_option("--simulate-oom-above", flags->options.simulate_oom_above)->group("");

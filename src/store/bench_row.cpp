@@ -132,6 +132,11 @@ const std::vector<Field>& bench_fields() {
       field("gpu_memory_activity_percent", &BenchRow::gpu_memory_activity_percent,
             "share of time the GPU's memory controller was busy over the timed steps, from telemetry"),
       field("gpu_power_watts", &BenchRow::gpu_power_watts, "mean GPU power over the timed steps, from telemetry"),
+      field("world_size", &BenchRow::world_size,
+            "ranks of a data-parallel bench (under launch); images_per_sec is all of theirs together"),
+      field("rank_images_per_sec", &BenchRow::rank_images_per_sec, "each rank's own images per second, in rank order"),
+      field("all_reduce_wait_seconds", &BenchRow::all_reduce_wait_seconds,
+            "seconds per timed step waiting for the gradients' all-reduce after the backward pass (mean over ranks)"),
   };
   return fields;
 }

@@ -63,6 +63,11 @@ struct BenchRow {
   std::optional<double> gpu_memory_activity_percent;
   std::optional<double> gpu_power_watts;
 
+  // ---- a data-parallel bench (under `trainbench launch`): images_per_sec is the job's, all ranks together ----
+  int world_size = 1;                              // ranks that ran the test in step
+  std::vector<double> rank_images_per_sec;         // each rank's own rate, in rank order (empty for one rank)
+  std::optional<double> all_reduce_wait_seconds;   // per timed step, mean over ranks: gradient averaging not hidden by backward
+
   core::Provenance provenance;
 };
 

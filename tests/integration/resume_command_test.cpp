@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::read_json;
 using testing::TempDir;
+using testing::train_steps_logged;
 using testing::trainbench_command;
 
 // 3 classes x 20 images: 54 train (13 batches of 4 and one of 2), 6 val.
@@ -53,13 +54,6 @@ std::string join_args(const std::vector<std::string>& args) {
   std::string text;
   for (const std::string& arg : args) text += " '" + arg + "'";
   return text;
-}
-
-int train_steps_logged(const fs::path& run) {
-  std::ifstream metrics(run / "metrics.jsonl");
-  int steps = 0;
-  for (std::string line; std::getline(metrics, line);) steps += line.find("\"train_step\"") != std::string::npos;
-  return steps;
 }
 
 // Starts a run and sends `signal` once it has logged `steps` steps; returns the exit status.

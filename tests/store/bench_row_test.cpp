@@ -58,6 +58,9 @@ BenchRow full_row() {
   row.gpu_utilization_percent = 99.0;
   row.gpu_memory_activity_percent = 55.5;
   row.gpu_power_watts = 690.0;
+  row.world_size = 2;
+  row.rank_images_per_sec = {617.25, 617.3};
+  row.all_reduce_wait_seconds = 0.0125;
   core::Provenance& p = row.provenance;
   p.trainbench_version = "0.2.0";
   p.git_commit = "abc1234";
@@ -83,7 +86,7 @@ std::vector<std::string> names(const std::vector<Column>& columns) {
 
 TEST(BenchRowTest, ColumnsAreUniqueDescribedAndEndWithTheProvenance) {
   const std::vector<Column>& columns = bench_columns();
-  ASSERT_EQ(columns.size(), 36u + 13u);  // 36 BenchRow fields, 13 Provenance fields
+  ASSERT_EQ(columns.size(), 39u + 13u);  // 39 BenchRow fields, 13 Provenance fields
   std::set<std::string> seen;
   for (const Column& c : columns) {
     EXPECT_TRUE(seen.insert(c.name).second) << "duplicate column " << c.name;
@@ -134,12 +137,15 @@ TEST(BenchRowTest, RowValuesHaveTheColumnTypesAndEmptyOptionalsAreNull) {
   const Row defaults = to_row(BenchRow{});
   for (const char* name : {"data_wait_seconds", "forward_seconds", "backward_seconds", "optimizer_seconds",
                            "peak_memory_bytes", "peak_tflops", "peak_fraction", "process_cpu_percent",
-                           "gpu_utilization_percent", "gpu_memory_activity_percent", "gpu_power_watts"}) {
+                           "gpu_utilization_percent", "gpu_memory_activity_percent", "gpu_power_watts",
+                           "all_reduce_wait_seconds"}) {
     EXPECT_TRUE(defaults[name].is_null()) << name;
   }
   EXPECT_TRUE(defaults["images_per_sec_samples"].is_array());
   EXPECT_EQ(defaults["images_per_sec"], 0.0);
   EXPECT_EQ(defaults["status"], "ok");
+  EXPECT_EQ(defaults["world_size"], 1);
+  EXPECT_TRUE(defaults["rank_images_per_sec"].is_array());
 }
 
 TEST(BenchRowTest, RoundTripsEveryFieldThroughJsonText) {

@@ -88,6 +88,9 @@ BenchRow full_row(int writer, int sequence) {
   r.gpu_utilization_percent = 97.25;
   r.gpu_memory_activity_percent = 41.0;
   r.gpu_power_watts = 312.5;
+  r.world_size = 4;
+  r.rank_images_per_sec = {101.5, 99.25, 100.0, 100.75};
+  r.all_reduce_wait_seconds = 0.004;
   r.provenance = sample_provenance(writer);
   return r;
 }
@@ -146,6 +149,9 @@ void expect_same_row(const BenchRow& a, const BenchRow& b) {
   EXPECT_EQ(a.gpu_utilization_percent, b.gpu_utilization_percent);
   EXPECT_EQ(a.gpu_memory_activity_percent, b.gpu_memory_activity_percent);
   EXPECT_EQ(a.gpu_power_watts, b.gpu_power_watts);
+  EXPECT_EQ(a.world_size, b.world_size);
+  EXPECT_EQ(a.rank_images_per_sec, b.rank_images_per_sec);
+  EXPECT_EQ(a.all_reduce_wait_seconds, b.all_reduce_wait_seconds);
   expect_same_provenance(a.provenance, b.provenance);
 }
 
