@@ -272,13 +272,20 @@ int run_scaling(const BenchFlags& flags) {
 
   std::string scratch_template = (std::filesystem::temp_directory_path() / "trainbench-scaling-XXXXXX").string();
   if (!mkdtemp(scratch_template.data())) throw RunError("bench --scaling: cannot create a folder in /tmp");
-  const std::filesystem::path scratch = scratch_template;
+  // Removed however this ends (a rank's bad table throws).
+  struct Scratch {
+    std::filesystem::path path;
+    ~Scratch() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } scratch{scratch_template};
   std::vector<store::BenchRow> rows;
   int code = 0;
   for (int ranks = 1; ranks <= flags.scaling; ++ranks) {
     std::fprintf(stderr, "bench --scaling: %d rank(s) (%d of %d)\n", ranks, ranks, flags.scaling);
     std::fflush(stderr);
-    const std::filesystem::path output = scratch / ("ranks-" + std::to_string(ranks) + ".json");
+    const std::filesystem::path output = scratch.path / ("ranks-" + std::to_string(ranks) + ".json");
     dist::LaunchPlan plan;
     plan.nproc_per_node = ranks;
     plan.master_port = dist::free_loopback_port();
@@ -293,7 +300,6 @@ int run_scaling(const BenchFlags& flags) {
     }
     for (store::BenchRow& row : read_bench_rows(output)) rows.push_back(std::move(row));
   }
-  std::filesystem::remove_all(scratch);
   if (rows.empty()) return code;
 
   if (results_store) {
@@ -372,8 +378,8 @@ void add_bench_command(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
       ->group(kParallel);
   cmd->add_flag("!--no-overlap", flags->overlap,
-                "All-reduce the gradients after the backward pass instead of during it, bucket by bucket (slower: "
-                "to measure what the overlap gains, with --detail's backward ms)")
+                "All-reduce the gradients after the backward pass instead of during it, bucket by bucket (to "
+                "measure what the overlap gains, with --detail's backward ms and the all-reduce wait)")
       ->group(kParallel);
   cmd->add_option("--dist-timeout", flags->dist_timeout,
                   "Seconds a rank waits for the others (rendezvous, each collective) before failing")
