@@ -214,9 +214,7 @@ BenchRunner::BenchRunner(BenchOptions options, train::ProgressBoard& board, tele
 
 bool BenchRunner::stop_requested() {
   if (!options_.parallel) return core::interrupt_requested();
-  std::vector<double> flag{core::interrupt_requested() ? 1.0 : 0.0};
-  options_.parallel->sum(flag);
-  return flag[0] > 0;
+  return options_.parallel->any(core::interrupt_requested());
 }
 
 void BenchRunner::set_phase(const std::string& phase) {
@@ -404,9 +402,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
     }
     // The job's rate over the window is the ranks' rates together (they
     // step in lockstep, so their windows nearly coincide).
-    std::vector<double> rates(rank_rates.size(), 0.0);
-    rates[static_cast<std::size_t>(options_.parallel->rank())] = throughput(images, seconds);
-    options_.parallel->sum(rates);
+    const std::vector<double> rates = options_.parallel->per_rank(throughput(images, seconds));
     double job_rate = 0.0;
     for (std::size_t r = 0; r < rates.size(); ++r) {
       rank_rates[r] += rates[r];

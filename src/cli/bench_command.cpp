@@ -152,15 +152,13 @@ int run_bench(BenchFlags flags) {
   }
   const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(speaks ? flags.telemetry_interval : 0.0);
   std::fflush(stderr);
-  std::FILE* silent = speaks ? nullptr : std::fopen("/dev/null", "w");
-  if (!speaks && !silent) throw RunError("cannot open /dev/null");
 
   core::Table table{"bench_results", store::bench_columns(), {}};
   int failed = 0;
   bool stopped = false;
   {
     const bool live = speaks && !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
-    train::ProgressBoard board(speaks ? stderr : silent, live);
+    train::ProgressBoard board(speaks ? stderr : nullptr, live);
     bench::BenchRunner runner(flags.options, board, sampler.get());
     board.begin_outer("Tests", static_cast<std::int64_t>(tests.size()));
     for (std::size_t i = 0; i < tests.size() && !(stopped = runner.stop_requested()); ++i) {
@@ -194,7 +192,6 @@ int run_bench(BenchFlags flags) {
     }
     board.end_outer();
   }
-  if (silent) std::fclose(silent);
   if (!speaks) return stopped ? 128 + std::max(core::interrupt_signal(), SIGINT) : (failed > 0 ? 1 : 0);
 
   const std::string text = bench::format_table(table, format);

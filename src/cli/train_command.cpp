@@ -129,14 +129,11 @@ int run_train(train::TrainConfig config, const StoreFlags& store_flags, const st
   // bars and print, store and report nothing (their errors still reach stderr).
   const std::optional<dist::LaunchIdentity> identity = train::launch_identity();
   if (identity && identity->rank != 0) {
-    std::FILE* silent = std::fopen("/dev/null", "w");
-    if (!silent) throw RunError("cannot open /dev/null");
     train::RunSummary summary;
     {
-      train::ProgressBoard board(silent, /*live=*/false);
+      train::ProgressBoard board(nullptr, /*live=*/false);
       summary = train::run_training(config, board, from_checkpoint);
     }
-    std::fclose(silent);
     if (summary.interrupted) return 128 + std::max(core::interrupt_signal(), SIGINT);
     return summary.stopped.empty() ? 0 : 1;
   }

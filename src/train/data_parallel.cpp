@@ -100,6 +100,19 @@ void DataParallel::sum(std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = summed[static_cast<std::int64_t>(i)].item<double>();
 }
 
+bool DataParallel::any(bool flag) {
+  std::vector<double> count{flag ? 1.0 : 0.0};
+  sum(count);
+  return count[0] > 0;
+}
+
+std::vector<double> DataParallel::per_rank(double value) {
+  std::vector<double> values(static_cast<std::size_t>(world_size()), 0.0);
+  values[static_cast<std::size_t>(rank())] = value;
+  sum(values);
+  return values;
+}
+
 RunningMetrics DataParallel::sum(const RunningMetrics& metrics) {
   std::vector<double> values{static_cast<double>(metrics.correct()), static_cast<double>(metrics.samples()),
                              static_cast<double>(metrics.batches()), metrics.loss_sum()};

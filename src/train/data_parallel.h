@@ -59,6 +59,10 @@ class DataParallel {
   std::int64_t fewest_images(std::int64_t images);
   // In place: each value summed over the ranks.
   void sum(std::vector<double>& values);
+  // Whether `flag` is true on any rank (to stop every rank at the same point).
+  bool any(bool flag);
+  // Every rank's `value`, in rank order.
+  std::vector<double> per_rank(double value);
   // A pass's figures summed over the ranks (the mean loss is over all ranks' batches).
   RunningMetrics sum(const RunningMetrics& metrics);
 

@@ -136,8 +136,9 @@ class ProgressBoard {
   // Seconds on a monotonic clock; injectable for tests.
   using Clock = std::function<double()>;
 
-  // `out` is not owned and must outlive the board. `live` selects in-place
-  // redraws; pass is_terminal(out) && !no_progress. Empty clock: steady_clock.
+  // `out` is not owned and must outlive the board; null writes nothing (the
+  // silent ranks of a data-parallel job). `live` selects in-place redraws;
+  // pass is_terminal(out) && !no_progress. Empty clock: steady_clock.
   ProgressBoard(std::FILE* out, bool live, Clock clock = {});
   // Leaves whatever is live on screen as it stands and moves to a new line,
   // so an interrupted run keeps its last state visible.

@@ -456,12 +456,7 @@ RunSummary Trainer::run() {
     board_.advance_outer();
     // Ctrl-C during the evaluation: the epoch is finished and saved; stop here.
     // Every rank must stop after the same epoch: they agree.
-    bool interrupted = core::interrupt_requested();
-    if (parallel_) {
-      std::vector<double> flag{interrupted ? 1.0 : 0.0};
-      parallel_->sum(flag);
-      interrupted = flag[0] > 0;
-    }
+    const bool interrupted = parallel_ ? parallel_->any(core::interrupt_requested()) : core::interrupt_requested();
     if (interrupted) stop_ = Stop::kInterrupted;
   }
   board_.end_outer();
@@ -489,10 +484,7 @@ RunSummary Trainer::run() {
   summary_.wall_seconds = run_seconds();
   if (parallel_) {
     // Each rank's own rate, in rank order, and rank 0's wait per step.
-    std::vector<double> rates(static_cast<std::size_t>(parallel_->world_size()), 0.0);
-    rates[static_cast<std::size_t>(parallel_->rank())] = train_seconds_ > 0 ? local_images_seen_ / train_seconds_ : 0.0;
-    parallel_->sum(rates);
-    summary_.rank_images_per_sec = rates;
+    summary_.rank_images_per_sec = parallel_->per_rank(train_seconds_ > 0 ? local_images_seen_ / train_seconds_ : 0.0);
     summary_.all_reduce_wait_seconds_per_step = all_reduce_steps_ > 0 ? all_reduce_wait_seconds_ / all_reduce_steps_ : 0.0;
   }
   if (leads()) run_folder_->write_json(RunFiles::kSummary, to_json(summary_));
