@@ -9,6 +9,9 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <csignal>
+#include <thread>
+#include <iterator>
 #include <random>
 
 #include "weights/safetensors.h"
@@ -111,6 +114,22 @@ int train_steps_logged(const std::filesystem::path& run) {
   int steps = 0;
   for (std::string line; std::getline(metrics, line);) steps += line.find("\"train_step\"") != std::string::npos;
   return steps;
+}
+
+std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+bool wait_within(pid_t pid, std::chrono::seconds limit, int* status) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, status, 0);
+  return false;
 }
 
 }  // namespace trainbench::testing

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -51,6 +52,13 @@ inline std::string quoted(const std::filesystem::path& path) { return "'" + path
 // A JSON file a command wrote (summary.json, a model card, ...), parsed.
 // Throws, failing the test, when it is missing or not JSON.
 nlohmann::json read_json(const std::filesystem::path& path);
+
+// A text file whole ("" when it cannot be read).
+std::string read_text_file(const std::filesystem::path& path);
+
+// Waits for process `pid` at most `limit` and puts its wait status in
+// *status; false, with the process SIGKILLed and reaped, past the limit.
+bool wait_within(pid_t pid, std::chrono::seconds limit, int* status);
 
 // The train steps a run folder's metrics.jsonl has logged so far.
 int train_steps_logged(const std::filesystem::path& run);

@@ -45,12 +45,18 @@ TEST(Communicator, BroadcastGivesEveryRankTheRootsTensors) {
   });
 }
 
-TEST(Communicator, AMasterThatNeverStartsIsAnErrorNamingItsAddressWithinTheTimeout) {
+// Rank `rank` of a job on a free loopback port that no other rank joins.
+LaunchIdentity alone_on_loopback(int rank, int world_size) {
   LaunchIdentity identity;
-  identity.rank = 1;
-  identity.world_size = 2;
+  identity.rank = rank;
+  identity.world_size = world_size;
   identity.master_address = "127.0.0.1";
   identity.master_port = testing::free_port();
+  return identity;
+}
+
+TEST(Communicator, AMasterThatNeverStartsIsAnErrorNamingItsAddressWithinTheTimeout) {
+  const LaunchIdentity identity = alone_on_loopback(1, 2);
   ConnectOptions options;
   options.timeout = std::chrono::seconds(2);
   const auto start = std::chrono::steady_clock::now();
@@ -66,11 +72,7 @@ TEST(Communicator, AMasterThatNeverStartsIsAnErrorNamingItsAddressWithinTheTimeo
 }
 
 TEST(Communicator, AMasterWhoseRanksNeverComeIsAnErrorWithinTheTimeout) {
-  LaunchIdentity identity;
-  identity.rank = 0;
-  identity.world_size = 3;
-  identity.master_address = "127.0.0.1";
-  identity.master_port = testing::free_port();
+  const LaunchIdentity identity = alone_on_loopback(0, 3);
   ConnectOptions options;
   options.timeout = std::chrono::seconds(2);
   const auto start = std::chrono::steady_clock::now();

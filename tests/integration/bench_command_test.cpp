@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <thread>
 
 #include "bench/statistics.h"
@@ -197,11 +196,7 @@ TEST(BenchCommand, InterruptEndsTheRunningTestAndExits130) {
   ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
   // Wait until the bench has started (its first line comes once Ctrl-C is
   // handled), then give the first test a moment to get under way.
-  const auto started = [&] {
-    std::ifstream in(err);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return text.find("bench: 1 tests") != std::string::npos;
-  };
+  const auto started = [&] { return testing::read_text_file(err).find("bench: 1 tests") != std::string::npos; };
   for (int i = 0; i < 1200 && !started(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!started()) kill(pid, SIGKILL);  // never leave a 100000-step bench behind
   ASSERT_TRUE(started());

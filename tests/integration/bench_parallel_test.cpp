@@ -10,8 +10,6 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <thread>
 
@@ -99,29 +97,18 @@ TEST(BenchParallel, CtrlCToLaunchStopsEveryRankAtTheSameWindow) {
   pid_t pid = 0;
   ASSERT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
   const auto started = [&] {
-    std::ifstream in(err);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return text.find("bench: 1 tests, 2 ranks over gloo") != std::string::npos;
+    return testing::read_text_file(err).find("bench: 1 tests, 2 ranks over gloo") != std::string::npos;
   };
   for (int i = 0; i < 1200 && !started(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!started()) kill(pid, SIGKILL);
   ASSERT_TRUE(started());
   std::this_thread::sleep_for(std::chrono::seconds(2));  // into the warm-up or the first window
   ASSERT_EQ(kill(pid, SIGINT), 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      FAIL() << "launch still running 90 s after Ctrl-C";
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(testing::wait_within(pid, std::chrono::seconds(90), &status)) << "launch still running 90 s after Ctrl-C";
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
-  std::ifstream in(err);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = testing::read_text_file(err);
   EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
   EXPECT_EQ(text.find("failed on rank"), std::string::npos) << "no rank was left in a collective:\n" << text;
 }

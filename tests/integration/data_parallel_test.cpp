@@ -30,6 +30,7 @@ namespace fs = std::filesystem;
 using testing::read_json;
 using testing::TempDir;
 using testing::train_steps_logged;
+using testing::wait_within;
 using testing::trainbench_command;
 using Clock = std::chrono::steady_clock;
 
@@ -110,18 +111,6 @@ pid_t child_with_rank(pid_t parent, int rank) {
     }
   }
   return 0;
-}
-
-// Waits for `pid` at most `limit`; false (and the process killed) past it.
-bool wait_within(pid_t pid, std::chrono::seconds limit, int* status) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (waitpid(pid, status, WNOHANG) == pid) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, status, 0);
-  return false;
 }
 
 class DataParallel : public ::testing::Test {

@@ -18,15 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::read_json;
+using testing::read_text_file;
 using testing::TempDir;
 using testing::trainbench_command;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 std::size_t count(const std::string& text, const std::string& part) {
   std::size_t n = 0;
@@ -76,7 +70,7 @@ TempDir* ReportCommand::dir_ = nullptr;
 std::string ReportCommand::output_;
 
 TEST_F(ReportCommand, TrainingRecordsTelemetryPerPhase) {
-  const std::string log = read_text(run() / "telemetry.jsonl");
+  const std::string log = read_text_file(run() / "telemetry.jsonl");
   std::set<std::string> phases;
   std::istringstream lines(log);
   std::string line;
@@ -118,7 +112,7 @@ TEST_F(ReportCommand, HtmlReportIsOneSelfContainedPageWithItsCharts) {
   const fs::path html = *dir_ / "out" / "report.html";
   const std::string out = testing::run_command(trainbench_command("report '" + run().string() + "' -o '" + html.string() + "'"), &code);
   ASSERT_EQ(code, 0) << out;
-  const std::string page = read_text(html);
+  const std::string page = read_text_file(html);
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
   // Loss, accuracy, lr, throughput, data wait, and at least the CPU and RSS lanes.
   EXPECT_GE(count(page, "<svg"), 7u);
@@ -140,14 +134,14 @@ TEST_F(ReportCommand, MarkdownReportLinksItsChartsWrittenBesideIt) {
   const fs::path md = *dir_ / "md" / "report.md";
   testing::run_command(trainbench_command("report '" + run().string() + "' -o '" + md.string() + "'"), &code);
   ASSERT_EQ(code, 0);
-  const std::string text = read_text(md);
+  const std::string text = read_text_file(md);
   EXPECT_NE(text.find("| epoch | train loss |"), std::string::npos) << text;
   const std::regex link(R"(\]\((report_files/[^)]+\.svg)\))");
   int links = 0;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it) {
     const fs::path chart = md.parent_path() / (*it)[1].str();
     EXPECT_TRUE(fs::exists(chart)) << chart;
-    EXPECT_EQ(read_text(chart).rfind("<svg", 0), 0u) << chart;
+    EXPECT_EQ(read_text_file(chart).rfind("<svg", 0), 0u) << chart;
     ++links;
   }
   EXPECT_GE(links, 7);
@@ -160,7 +154,7 @@ TEST_F(ReportCommand, SeveralRunsAndAReferenceGetThroughputBarsWithRatios) {
                                           "' --reference titan-rtx -o '" + html.string() + "'"),
                        &code);
   ASSERT_EQ(code, 0);
-  const std::string page = read_text(html);
+  const std::string page = read_text_file(html);
   EXPECT_NE(page.find("Throughput compared"), std::string::npos);
   EXPECT_NE(page.find("within 10% of run"), std::string::npos);  // the same run twice: ratio 1.00
   EXPECT_NE(page.find("Titan RTX (published)"), std::string::npos);
@@ -209,7 +203,7 @@ Rendered render(const fs::path& page, const fs::path& work, int height) {
       std::to_string(height) + " --screenshot='" + png.string() + "' 'file://" + fs::absolute(page).string() +
       "' 2>'" + log.string() + "'";
   testing::run_command(command, &result.exit_code);
-  std::istringstream lines(read_text(log));
+  std::istringstream lines(read_text_file(log));
   std::string line;
   while (std::getline(lines, line)) {
     if (line.find(":CONSOLE") != std::string::npos) result.console.push_back(line);
