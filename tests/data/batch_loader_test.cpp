@@ -14,7 +14,7 @@ using testing::TempDir;
 
 // n small JPEGs whose label is encoded in their red level, so a batch can be
 // checked against its labels.
-std::vector<Sample> make_samples(const TempDir& dir, int n) {
+std::vector<Sample> make_png_samples(const TempDir& dir, int n) {
   std::vector<Sample> samples;
   for (int i = 0; i < n; ++i) {
     Image image(24 + i % 5, 20);
@@ -41,7 +41,7 @@ TEST(BatchLoader, ShapesAndContents) {
   LoaderOptions options;
   options.image_size = 16;
   options.batch_size = 4;
-  BatchLoader loader(make_samples(dir, 10), options, nullptr);
+  BatchLoader loader(make_png_samples(dir, 10), options, nullptr);
   EXPECT_EQ(loader.batches_per_epoch(), 3);
   loader.start_epoch(0);
   auto first = loader.next();
@@ -61,7 +61,7 @@ TEST(BatchLoader, ShapesAndContents) {
 // The order depends only on the seed and epoch, never on the worker count.
 TEST(BatchLoader, SameBatchesForAnyNumberOfWorkers) {
   TempDir dir;
-  const std::vector<Sample> samples = make_samples(dir, 37);
+  const std::vector<Sample> samples = make_png_samples(dir, 37);
   LoaderOptions options;
   options.image_size = 12;
   options.batch_size = 5;
@@ -84,7 +84,7 @@ TEST(BatchLoader, SameBatchesForAnyNumberOfWorkers) {
 
 TEST(BatchLoader, BadFilesAreSkippedAndRecorded) {
   TempDir dir;
-  std::vector<Sample> samples = make_samples(dir, 6);
+  std::vector<Sample> samples = make_png_samples(dir, 6);
   write_file_bytes(dir / "broken.jpg", {0xFF, 0xD8, 0xFF, 0x00});
   samples.insert(samples.begin() + 2, Sample{dir / "broken.jpg", 99});
   samples.push_back({dir / "missing.png", 98});

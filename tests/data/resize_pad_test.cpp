@@ -9,7 +9,7 @@
 namespace trainbench::data {
 namespace {
 
-torch::Tensor as_tensor(const Image& image) {
+torch::Tensor as_int_tensor(const Image& image) {
   return torch::from_blob(const_cast<std::uint8_t*>(image.pixels.data()), {image.height, image.width, 3}, torch::kUInt8)
       .to(torch::kInt32);
 }
@@ -22,9 +22,9 @@ TEST(ResizePad, MatchesPilAndEdgePadding) {
   const auto expected = testing::read_tensor_file(dir / "expected.tensors");
   const Image wide = read_image_file(dir / "pattern.png");
   const Image tall = read_image_file(dir / "tall.png");
-  EXPECT_EQ((as_tensor(resize_pad(wide, 64)) - expected.at("resize_pad_64").to(torch::kInt32)).abs().max().item<int>(), 0);
-  EXPECT_EQ((as_tensor(resize_pad(wide, 50)) - expected.at("resize_pad_50").to(torch::kInt32)).abs().max().item<int>(), 0);
-  EXPECT_EQ((as_tensor(resize_pad(tall, 64)) - expected.at("resize_pad_tall_64").to(torch::kInt32)).abs().max().item<int>(), 0);
+  EXPECT_EQ((as_int_tensor(resize_pad(wide, 64)) - expected.at("resize_pad_64").to(torch::kInt32)).abs().max().item<int>(), 0);
+  EXPECT_EQ((as_int_tensor(resize_pad(wide, 50)) - expected.at("resize_pad_50").to(torch::kInt32)).abs().max().item<int>(), 0);
+  EXPECT_EQ((as_int_tensor(resize_pad(tall, 64)) - expected.at("resize_pad_tall_64").to(torch::kInt32)).abs().max().item<int>(), 0);
 }
 
 TEST(ResizePad, ScalesTheLongerSideAndCentres) {

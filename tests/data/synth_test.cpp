@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -12,31 +11,14 @@
 
 #include "core/error.h"
 #include "data/image_codec.h"
+#include "test_support.h"
 
 namespace trainbench::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh folder under the system temp directory, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = fs::temp_directory_path() /
-            ("trainbench_synth_" + std::string(info->name()) + "_" + std::to_string(stamp));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;  // removed at the end of the test
 
 std::vector<std::string> sorted_listing(const fs::path& folder) {
   std::vector<std::string> names;

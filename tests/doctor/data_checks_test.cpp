@@ -5,20 +5,12 @@
 #include <algorithm>
 #include <fstream>
 
+#include "doctor/check_lookup.h"
 #include "test_support.h"
 
 namespace trainbench::doctor {
 namespace {
 namespace fs = std::filesystem;
-
-const CheckResult* find(const std::vector<CheckResult>& results, const std::string& name) {
-  for (const CheckResult& result : results) {
-    if (result.name == name) return &result;
-  }
-  return nullptr;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 void write_file(const fs::path& path, std::size_t bytes) {
   fs::create_directories(path.parent_path());

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/host_facts.h"
+#include "doctor/check_lookup.h"
 #include "test_support.h"
 
 namespace trainbench::doctor {
@@ -60,15 +61,6 @@ LibTorchFacts cpu_only_libtorch() {
   torch.devices = {{"cpu", "cpu", "Some CPU", -1}};
   return torch;
 }
-
-const CheckResult* find(const std::vector<CheckResult>& results, const std::string& name) {
-  for (const CheckResult& result : results) {
-    if (result.name == name) return &result;
-  }
-  return nullptr;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 void add_nvidia_driver(const FakeMachine& machine) {
   machine.write("/dev/nvidiactl", "");

@@ -14,9 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fake machine: files under a temp folder that the view treats as "/".
-class FakeMachine {
+class FakeHost {
  public:
-  FakeMachine() { view.root = dir.path(); }
+  FakeHost() { view.root = dir.path(); }
   void write(const std::string& absolute, const std::string& text) {
     const fs::path file = view.path(absolute);
     fs::create_directories(file.parent_path());
@@ -47,7 +47,7 @@ constexpr const char* kReferenceBlas = "/usr/lib/x86_64-linux-gnu/blas/libblas.s
 constexpr const char* kOpenBlas = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3";
 
 TEST(DoctorCheckTest, SystemViewReadsUnderItsRootAndItsEnvironment) {
-  FakeMachine machine;
+  FakeHost machine;
   machine.write("/proc/version", "Linux version 6.1.0\n");
   EXPECT_EQ(machine.view.read_file("/proc/version").value_or(""), "Linux version 6.1.0\n");
   EXPECT_FALSE(machine.view.read_file("/proc/missing").has_value());
@@ -68,7 +68,7 @@ TEST(DoctorCheckTest, CurrentViewSeesThisProcessEnvironment) {
 }
 
 TEST(DoctorBuildTest, ReferenceBlasInMapsFails) {
-  FakeMachine machine;
+  FakeHost machine;
   const std::string maps = map_line("/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13.0") + map_line(kReferenceBlas) +
                            map_line("/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so") + "7ffd-7ffe rw-p 0 0 0 [stack]\n";
   const BlasLibrary library = find_blas(machine.view, maps);
@@ -80,7 +80,7 @@ TEST(DoctorBuildTest, ReferenceBlasInMapsFails) {
 }
 
 TEST(DoctorBuildTest, OpenBlasInMapsIsOk) {
-  FakeMachine machine;
+  FakeHost machine;
   const BlasLibrary library = find_blas(machine.view, map_line(kOpenBlas));
   EXPECT_EQ(library.kind, "openblas");
   EXPECT_EQ(evaluate_blas_library(library).status, Status::kOk);
@@ -89,7 +89,7 @@ TEST(DoctorBuildTest, OpenBlasInMapsIsOk) {
 }
 
 TEST(DoctorBuildTest, NoBlasMappedIsOk) {
-  FakeMachine machine;
+  FakeHost machine;
   const BlasLibrary library = find_blas(machine.view, map_line("/usr/lib/libtorch_cpu.so"));
   EXPECT_EQ(library.kind, "");
   EXPECT_EQ(evaluate_blas_library(library).status, Status::kOk);
@@ -97,7 +97,7 @@ TEST(DoctorBuildTest, NoBlasMappedIsOk) {
 
 TEST(DoctorBuildTest, AlternativesLinksAreFollowedInsideTheRoot) {
   // Debian: libblas.so.3 -> /etc/alternatives/... -> the chosen implementation.
-  FakeMachine machine;
+  FakeHost machine;
   machine.write(kReferenceBlas, "");
   machine.link("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3", "libblas.so.3.11.0");
   machine.link("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3");
@@ -142,7 +142,7 @@ TEST(DoctorBuildTest, CheckBuildReportsLibTorchAndTheProbe) {
 }
 
 TEST(DoctorThreadsTest, AllCoresAndNoVariablesIsOk) {
-  FakeMachine machine;
+  FakeHost machine;
   const std::vector<CheckResult> results = evaluate_threads(machine.view, ThreadFacts{8, 8, 8});
   for (const CheckResult& r : results) EXPECT_EQ(r.status, Status::kOk) << r.name << ": " << r.evidence;
   EXPECT_NE(named(results, "intra_op").evidence.find("8 intra-op"), std::string::npos);
@@ -150,14 +150,14 @@ TEST(DoctorThreadsTest, AllCoresAndNoVariablesIsOk) {
 
 TEST(DoctorThreadsTest, OneThreadByDefaultIsOkBecauseTrainbenchSetsItsOwn) {
   // Debian's LibTorch starts with one intra-op thread when nothing is set.
-  FakeMachine machine;
+  FakeHost machine;
   const CheckResult intra = named(evaluate_threads(machine.view, ThreadFacts{8, 1, 1}), "intra_op");
   EXPECT_EQ(intra.status, Status::kOk);
   EXPECT_NE(intra.evidence.find("trainbench sets 8 itself"), std::string::npos);
 }
 
 TEST(DoctorThreadsTest, OmpNumThreadsOneWarnsThatTrainingUsesOneCore) {
-  FakeMachine machine;
+  FakeHost machine;
   machine.view.environment["OMP_NUM_THREADS"] = "1";
   const std::vector<CheckResult> results = evaluate_threads(machine.view, ThreadFacts{8, 1, 8});
   const CheckResult& variable = named(results, "omp_num_threads");
@@ -170,7 +170,7 @@ TEST(DoctorThreadsTest, OmpNumThreadsOneWarnsThatTrainingUsesOneCore) {
 }
 
 TEST(DoctorThreadsTest, MoreThreadsThanCoresWarns) {
-  FakeMachine machine;
+  FakeHost machine;
   machine.view.environment["OMP_NUM_THREADS"] = "999";
   machine.view.environment["MKL_NUM_THREADS"] = "1";
   machine.view.environment["OPENBLAS_NUM_THREADS"] = "four";
@@ -183,7 +183,7 @@ TEST(DoctorThreadsTest, MoreThreadsThanCoresWarns) {
 }
 
 TEST(DoctorThreadsTest, OneOnAOneCoreMachineIsOk) {
-  FakeMachine machine;
+  FakeHost machine;
   machine.view.environment["OMP_NUM_THREADS"] = "1";
   const std::vector<CheckResult> results = evaluate_threads(machine.view, ThreadFacts{1, 1, 1});
   EXPECT_EQ(named(results, "omp_num_threads").status, Status::kOk);
@@ -191,7 +191,7 @@ TEST(DoctorThreadsTest, OneOnAOneCoreMachineIsOk) {
 }
 
 TEST(DoctorThreadsTest, ActiveWaitPolicyWarns) {
-  FakeMachine machine;
+  FakeHost machine;
   EXPECT_EQ(named(evaluate_threads(machine.view, ThreadFacts{2, 2, 2}), "omp_wait_policy").status, Status::kOk);
   machine.view.environment["OMP_WAIT_POLICY"] = "passive";
   EXPECT_EQ(named(evaluate_threads(machine.view, ThreadFacts{2, 2, 2}), "omp_wait_policy").status, Status::kOk);
@@ -209,7 +209,7 @@ TEST(DoctorThreadsTest, MeasuredFactsAreSane) {
 }
 
 TEST(DoctorEnvironmentTest, CudaLaunchBlockingWarns) {
-  FakeMachine machine;
+  FakeHost machine;
   EXPECT_EQ(named(evaluate_variables(machine.view), "cuda_launch_blocking").status, Status::kOk);
   machine.view.environment["CUDA_LAUNCH_BLOCKING"] = "0";
   EXPECT_EQ(named(evaluate_variables(machine.view), "cuda_launch_blocking").status, Status::kOk);
@@ -220,7 +220,7 @@ TEST(DoctorEnvironmentTest, CudaLaunchBlockingWarns) {
 }
 
 TEST(DoctorEnvironmentTest, DeterminismVariablesWarnAndIpexLayoutIsExplained) {
-  FakeMachine machine;
+  FakeHost machine;
   EXPECT_EQ(named(evaluate_variables(machine.view), "deterministic").status, Status::kOk);
   machine.view.environment["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8";
   machine.view.environment["IPEX_XPU_ONEDNN_LAYOUT"] = "1";
@@ -233,7 +233,7 @@ TEST(DoctorEnvironmentTest, DeterminismVariablesWarnAndIpexLayoutIsExplained) {
 }
 
 TEST(DoctorEnvironmentTest, WslIsRecognisedFromProcVersion) {
-  FakeMachine machine;
+  FakeHost machine;
   EXPECT_EQ(evaluate_wsl(machine.view).evidence, "no /proc/version: not WSL");
   machine.write("/proc/version", "Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)\n");
   EXPECT_EQ(evaluate_wsl(machine.view).evidence, "not WSL");
@@ -249,22 +249,22 @@ TEST(DoctorEnvironmentTest, WslIsRecognisedFromProcVersion) {
 
 TEST(DoctorEnvironmentTest, ContainerMarkersAreFound) {
   {
-    FakeMachine machine;
+    FakeHost machine;
     machine.write("/proc/1/cgroup", "0::/init.scope\n");
     EXPECT_EQ(evaluate_container(machine.view).evidence, "not in a container");
   }
   {
-    FakeMachine machine;
+    FakeHost machine;
     machine.write("/.dockerenv", "");
     EXPECT_NE(evaluate_container(machine.view).evidence.find("/.dockerenv"), std::string::npos);
   }
   {
-    FakeMachine machine;
+    FakeHost machine;
     machine.write("/run/.containerenv", "engine=\"podman\"\n");
     EXPECT_NE(evaluate_container(machine.view).evidence.find("/run/.containerenv"), std::string::npos);
   }
   {
-    FakeMachine machine;
+    FakeHost machine;
     machine.write("/proc/1/cgroup", "12:cpu:/kubepods/besteffort/pod1234\n");
     EXPECT_NE(evaluate_container(machine.view).evidence.find("kubepods"), std::string::npos);
   }
@@ -277,7 +277,7 @@ std::string meminfo(long available_kib, long swap_total_kib, long swap_free_kib)
 }
 
 TEST(DoctorEnvironmentTest, LowAvailableMemoryWarns) {
-  FakeMachine machine;
+  FakeHost machine;
   EXPECT_EQ(evaluate_memory(machine.view).status, Status::kWarn);  // unreadable
   machine.write("/proc/meminfo", meminfo(12 * 1024 * 1024, 2 * 1024 * 1024, 1024 * 1024));
   const CheckResult plenty = evaluate_memory(machine.view);

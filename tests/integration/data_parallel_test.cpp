@@ -35,7 +35,7 @@ using testing::trainbench_command;
 using Clock = std::chrono::steady_clock;
 
 // 3 classes x `per_class` images whose brightness tells the class; 90% train.
-void make_data_set(const fs::path& root, int per_class) {
+void make_brightness_set(const fs::path& root, int per_class) {
   std::mt19937 rng(5);
   for (int c = 0; c < 3; ++c) {
     const fs::path folder = root / ("class" + std::to_string(c));
@@ -48,13 +48,13 @@ void make_data_set(const fs::path& root, int per_class) {
   }
 }
 
-struct Result {
+struct JobResult {
   int code = -1;
   std::string output;
 };
 
-Result run(const std::string& args) {
-  Result result;
+JobResult run(const std::string& args) {
+  JobResult result;
   result.output = testing::run_command(trainbench_command(args) + " 2>&1 </dev/null", &result.code);
   return result;
 }
@@ -118,7 +118,7 @@ class DataParallel : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     // 54 train images (divisible by 1, 2 and 3 ranks), 6 validation.
-    make_data_set(*dir_ / "data", 20);
+    make_brightness_set(*dir_ / "data", 20);
   }
   static void TearDownTestSuite() {
     delete dir_;
@@ -136,10 +136,10 @@ TempDir* DataParallel::dir_ = nullptr;
 // are the one-process gradients, and so are the weights after the steps.
 TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOneRankOf2B) {
   const std::string steps = "--epochs 1 --max-steps 3";
-  const Result one = run(train_flags(data(), path("one"), 8, steps));
+  const JobResult one = run(train_flags(data(), path("one"), 8, steps));
   ASSERT_EQ(one.code, 0) << one.output;
 
-  const Result two = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("two"), 4, steps + " --sync-bn"));
+  const JobResult two = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("two"), 4, steps + " --sync-bn"));
   ASSERT_EQ(two.code, 0) << two.output;
   EXPECT_NE(two.output.find("data-parallel: 2 ranks over gloo with synchronized batch norm"), std::string::npos)
       << two.output;
@@ -175,7 +175,7 @@ TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOn
   EXPECT_LT(max_weight_difference(path("one") / weights, path("four") / weights), 1e-4);
   // The tolerance tells runs apart: one rank at batch 4 (other batches,
   // other statistics) ends far from one rank at batch 8.
-  const Result half = run(train_flags(data(), path("half"), 4, steps));
+  const JobResult half = run(train_flags(data(), path("half"), 4, steps));
   ASSERT_EQ(half.code, 0) << half.output;
   EXPECT_GT(max_weight_difference(path("one") / weights, path("half") / weights), 1e-3);
   // The same images, counted once each, in the job's figures.
@@ -185,7 +185,7 @@ TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOn
 }
 
 TEST_F(DataParallel, WithoutSyncBnTwoRanksLearnAndTheSummarySpeaksForTheJob) {
-  const Result result =
+  const JobResult result =
       run(launch_flags(2, testing::free_port()) + train_flags(data(), path("plain"), 4, "--epochs 3 --lr 3e-3"));
   ASSERT_EQ(result.code, 0) << result.output;
   const nlohmann::json summary = read_json(path("plain") / "summary.json");
@@ -264,7 +264,7 @@ TEST_F(DataParallel, CtrlCToLaunchLeavesARunThatResumesWithAnotherNumberOfRanks)
   const int stopped_after = train_steps_logged(run_dir);
   EXPECT_LT(stopped_after, 14) << "stopped before the end of the run";
 
-  const Result resumed = run("train --no-progress --no-db --resume '" + run_dir.string() + "'");
+  const JobResult resumed = run("train --no-progress --no-db --resume '" + run_dir.string() + "'");
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("Resuming with 1 rank(s) a run 2 rank(s) began"), std::string::npos) << resumed.output;
   const nlohmann::json summary = read_json(run_dir / "summary.json");

@@ -29,7 +29,7 @@ std::size_t count(const std::string& text, const std::string& part) {
 }
 
 // Two classes of flat colours with noise, PNG: enough for a few steps.
-void make_data_set(const fs::path& root) {
+void make_flat_colour_set(const fs::path& root) {
   std::mt19937 rng(11);
   for (int c = 0; c < 2; ++c) {
     fs::create_directories(root / ("class" + std::to_string(c)));
@@ -49,7 +49,7 @@ class ReportCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    make_data_set(*dir_ / "data");
+    make_flat_colour_set(*dir_ / "data");
     int code = -1;
     output_ = testing::run_command(
         trainbench_command("train --data '" + (*dir_ / "data").string() + "' --model resnet18 --img-size 32 -b 4 "

@@ -27,7 +27,7 @@ using testing::train_steps_logged;
 using testing::trainbench_command;
 
 // 3 classes x 20 images: 54 train (13 batches of 4 and one of 2), 6 val.
-void make_data_set(const fs::path& root) {
+void make_mixed_format_set(const fs::path& root) {
   std::mt19937 rng(3);
   for (int c = 0; c < 3; ++c) {
     const fs::path folder = root / ("class" + std::to_string(c));
@@ -97,7 +97,7 @@ class Resume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    make_data_set(*dir_ / "data");
+    make_mixed_format_set(*dir_ / "data");
     int code = -1;
     const std::string out =
         testing::run_command(trainbench_command(join_args(train_args(*dir_ / "data", *dir_ / "reference"))), &code);

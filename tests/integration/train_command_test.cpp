@@ -25,7 +25,7 @@ using testing::trainbench_command;
 
 // Three classes told apart by colour and by a stripe's direction, with noise,
 // mixed JPEG and PNG: learnable in a few epochs by a small ResNet.
-void make_data_set(const fs::path& root, int per_class) {
+void make_stripe_set(const fs::path& root, int per_class) {
   std::mt19937 rng(5);
   const char* names[3] = {"horizontal", "plain", "vertical"};
   for (int c = 0; c < 3; ++c) {
@@ -185,7 +185,7 @@ void expect_the_ending_says_what_the_run_shows(const TrainedRun& t) {
 TEST(TrainCommand, TrainsEvaluatesAndPredictsOnTinyData) {
   TempDir dir;
   TrainedRun t{dir / "data", dir / "run", ""};
-  make_data_set(t.data, 24);
+  make_stripe_set(t.data, 24);
   data::write_file_bytes(t.data / "plain" / "corrupt.jpg", {0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 2});
   int code = -1;
   t.output = testing::run_command(
@@ -227,7 +227,7 @@ TEST(Commands, BadInputIsOneClearLineAndANonZeroExit) {
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("trainbench: error: data folder"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "run"));  // nothing created for a run that cannot start
-  make_data_set(dir / "data", 2);
+  make_stripe_set(dir / "data", 2);
   const std::string unknown_model = testing::run_command(
       trainbench_command("train --data '" + (dir / "data").string() + "' --model nonet --output '" + (dir / "run").string() + "' 2>&1"),
       &code);
@@ -286,7 +286,7 @@ TEST(Commands, ARepeatedOptionTakesItsLastValue) {
 // a precision the device lacks is one clear error.
 TEST(Commands, Bf16ChannelsLastPretrainedAndExport) {
   TempDir dir;
-  make_data_set(dir / "data", 6);
+  make_stripe_set(dir / "data", 6);
   const std::string common = "train --data '" + (dir / "data").string() +
                              "' --model resnet18 --img-size 32 -b 4 --epochs 1 --max-steps 2 --threads 2 --workers 2 "
                              "--no-progress --amp bf16 --channels-last";
@@ -339,7 +339,7 @@ TEST(Commands, Bf16ChannelsLastPretrainedAndExport) {
 // The loader alone: images/s and per core, as JSON a script can read.
 TEST(Commands, DataBenchMeasuresTheLoader) {
   TempDir dir;
-  make_data_set(dir / "data", 4);
+  make_stripe_set(dir / "data", 4);
   int code = -1;
   const std::string out = testing::run_command(
       trainbench_command("data bench --json --seconds 0.5 --img-size 32 -b 4 --workers 2 --data '" + (dir / "data").string() + "'"),
@@ -364,7 +364,7 @@ bool file_contains(const fs::path& path, const std::string& text) {
 // consistent run folder and exits with 130.
 TEST(Commands, InterruptSavesTheRunAndExits130) {
   TempDir dir;
-  make_data_set(dir / "data", 16);
+  make_stripe_set(dir / "data", 16);
   const pid_t pid = testing::spawn_trainbench({"train", "--data", (dir / "data").string(), "--model", "resnet18", "--img-size",
                                       "32", "-b", "4", "--epochs", "1000", "--threads", "1", "--workers", "1",
                                       "--no-progress", "--output", (dir / "run").string()});

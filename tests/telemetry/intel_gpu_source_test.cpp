@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "telemetry/source_test_support.h"
 #include "test_support.h"
 
 namespace trainbench::telemetry {
@@ -22,16 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using ScratchDir = testing::TempDir;  // removed at the end of the test
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
 
 // A sysfs tree in a temp folder, laid out as the kernel does: a DRM node's
 // device/ holds the PCI vendor and a driver link whose target's name is the

@@ -12,18 +12,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "telemetry/source_test_support.h"
 #include "test_support.h"
 
 namespace trainbench::telemetry {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Whether `text` holds `part`, printing both when not.
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 using ScratchDir = testing::TempDir;  // removed at the end of the test
 

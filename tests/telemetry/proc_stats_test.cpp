@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "telemetry/source_test_support.h"
 #include "test_support.h"
 
 namespace trainbench::telemetry {
@@ -25,11 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using ScratchDir = testing::TempDir;  // removed at the end of the test
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
 
 // Copied from this machine's /proc/self/stat (a `cat`), with utime (field
 // 14) = 250 and stime (field 15) = 50.
