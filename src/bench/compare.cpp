@@ -14,6 +14,8 @@ using core::Row;
 
 namespace {
 
+using core::percent;
+
 // A first pass slower than this share of the steady rate gets a note: the
 // workload's Arc card ran its first pass at 40% of its later speed.
 constexpr double kSlowFirstPassShare = 0.67;
@@ -22,12 +24,6 @@ std::string json_text(const nlohmann::ordered_json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "unset";
   return value.dump();
-}
-
-std::string percent(double share) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.0f%%", share * 100.0);
-  return text;
 }
 
 Estimate bench_estimate(const BenchRow& row) {

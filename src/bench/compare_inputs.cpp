@@ -17,6 +17,8 @@ using store::bench_row_from_json;
 
 namespace {
 
+using core::percent;
+
 namespace fs = std::filesystem;
 
 // At least this many epochs before the first is set aside as warm-up and the
@@ -29,12 +31,6 @@ constexpr double kDataBoundShare = 0.10;
 constexpr const char* kAcceptedForms =
     "a training run folder (with summary.json), a bench JSON or JSONL file (`trainbench bench -o json`), a stored "
     "bench row (ID or bench:ID) or a stored training run (train:ID)";
-
-std::string percent(double share) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.0f%%", share * 100.0);
-  return text;
-}
 
 // Per-pass rates of one record type of metrics.jsonl ("train_epoch", "eval").
 std::vector<double> pass_rates(const std::vector<nlohmann::json>& metrics, const std::string& type, double* seconds) {

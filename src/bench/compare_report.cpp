@@ -4,22 +4,13 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace trainbench::bench {
 namespace {
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
-std::string minutes_seconds(double seconds) {
-  char text[32];
-  const long whole = std::lround(seconds);
-  std::snprintf(text, sizeof text, "%ld:%02ld", whole / 60, whole % 60);
-  return text;
-}
+using core::format;
+using core::minutes_seconds;
 
 std::string value_text(const Estimate& estimate, FigureKind kind) {
   switch (kind) {

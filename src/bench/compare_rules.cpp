@@ -4,19 +4,16 @@
 #include <cstdio>
 
 #include "bench/statistics.h"
+#include "core/text.h"
 
 namespace trainbench::bench {
 namespace {
 
+using core::format;
+
 // Ratios are printed to two decimals and typed by hand in tests: 1.1 must read
 // as "within 10%" although 1.1 - 1 is a hair above 0.1 in binary.
 constexpr double kBoundarySlack = 1e-9;
-
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
 
 }  // namespace
 

@@ -8,6 +8,9 @@
 namespace trainbench::bench {
 namespace {
 
+using core::format;
+using core::minutes_seconds;
+
 // The workload's data and schedule (WORKLOAD.md): the same for every card.
 constexpr int kBatchSize = 32;
 constexpr int kTrainBatches = 4324;
@@ -30,19 +33,6 @@ constexpr double kArcLaterPassSeconds = 16 * 60 + 50;
 constexpr double kBlockedWithinTitan = 1.10;  // "within 10% of the Titan in total"
 constexpr double kWslSpeed = 0.66;            // "about 34% slower than native"
 constexpr double kWindowsDriveSpeed = 0.80;   // "a further ~20% slower"
-
-std::string format(const char* pattern, double value) {
-  char text[96];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
-
-std::string minutes_seconds(double seconds) {
-  char text[32];
-  const long whole = static_cast<long>(seconds + 0.5);
-  std::snprintf(text, sizeof text, "%ld:%02ld", whole / 60, whole % 60);
-  return text;
-}
 
 TrainingSide workload_side(const std::string& label, const std::string& conditions, const std::string& amp) {
   TrainingSide side;

@@ -2,6 +2,8 @@
 // Small text helpers that messages across the layers share.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,24 @@ inline std::string trim(const std::string& text) {
   if (first == std::string::npos) return "";
   const auto last = text.find_last_not_of(" \t\r\n");
   return text.substr(first, last - first + 1);
+}
+
+// `value` through a printf pattern with one double ("%.1f x"), for figures in messages.
+inline std::string format(const char* pattern, double value) {
+  char text[96];
+  std::snprintf(text, sizeof text, pattern, value);
+  return text;
+}
+
+// A share as a whole percentage: 0.437 -> "44%".
+inline std::string percent(double share) { return format("%.0f%%", share * 100.0); }
+
+// A duration as minutes:seconds, rounded to the second: 95.4 -> "1:35".
+inline std::string minutes_seconds(double seconds) {
+  char text[32];
+  const long whole = std::lround(seconds);
+  std::snprintf(text, sizeof text, "%ld:%02ld", whole / 60, whole % 60);
+  return text;
 }
 
 }  // namespace trainbench::core

@@ -41,11 +41,7 @@ std::string decode_octal_escapes(const std::string& text) {
   return decoded;
 }
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
+using core::format;
 
 double rate(double amount, double seconds) { return amount / std::max(seconds, 1e-6); }
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -16,8 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace trainbench::telemetry {
 namespace {
+
+using core::steady_seconds;
 
 namespace fs = std::filesystem;
 
@@ -82,10 +85,6 @@ fs::path first_hwmon_file(const fs::path& card, const std::string& file) {
   return {};
 }
 
-double steady_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 // An owned file descriptor (the perf counter), closed with the card.
 class Fd {
  public:
@@ -106,7 +105,7 @@ class Fd {
 };
 
 // A counter's last value and when it was read.
-struct Reading {
+struct CounterReading {
   unsigned long long value;
   double at;
 };
@@ -119,8 +118,8 @@ struct Card {
   fs::path temperature_file;              // millidegrees Celsius; empty: none
   fs::path energy_file;                   // microjoules, counting up; empty: none
   Fd busy_counter;                        // render engine busy nanoseconds; -1: none
-  std::optional<Reading> energy;
-  std::optional<Reading> busy;
+  std::optional<CounterReading> energy;
+  std::optional<CounterReading> busy;
 };
 
 // The render engine's busy-time counter from the driver's PMU, or -1. A
@@ -213,13 +212,13 @@ class IntelGpuSource : public TelemetrySource {
   // exact for whole numbers where multiplying by 1e-6 is not); empty on the
   // first reading and when the counter went back (it wrapped, or the driver
   // was reloaded).
-  static std::optional<double> rate(std::optional<Reading>& previous, unsigned long long value, double now,
+  static std::optional<double> rate(std::optional<CounterReading>& previous, unsigned long long value, double now,
                                     double per_unit) {
     std::optional<double> result;
     if (previous && now > previous->at && value >= previous->value) {
       result = static_cast<double>(value - previous->value) / per_unit / (now - previous->at);
     }
-    previous = Reading{value, now};
+    previous = CounterReading{value, now};
     return result;
   }
 

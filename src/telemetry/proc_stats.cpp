@@ -4,15 +4,18 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
+
 namespace trainbench::telemetry {
 namespace {
+
+using core::steady_seconds;
 
 // A whole token of decimal digits; strtoull alone would accept "-1", "12abc"
 // or leading spaces, which would turn a garbled file into a plausible number.
@@ -50,10 +53,6 @@ std::optional<std::string> read_text(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) return std::nullopt;
   return text.str();
-}
-
-double steady_seconds() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 // A counter's last readable value and when it was read.

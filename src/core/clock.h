@@ -1,0 +1,12 @@
+#pragma once
+// The one clock that timings across the layers read.
+#include <chrono>
+
+namespace trainbench::core {
+
+// Seconds on the steady clock (never set back): for intervals, not dates.
+inline double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace trainbench::core
