@@ -1,5 +1,6 @@
 #pragma once
-// The one clock that timings across the layers read.
+// Seconds on the steady clock as one number, for code that keeps times as doubles
+// (telemetry readings, the progress bars' default clock).
 #include <chrono>
 
 namespace trainbench::core {

@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdarg>
 #include <cstdlib>
 #include <system_error>
+
+#include "core/clock.h"
 
 namespace trainbench::train {
 namespace {
@@ -261,12 +262,7 @@ std::string clear_sequence(int rows) {
 
 ProgressBoard::ProgressBoard(std::FILE* out, bool live, Clock clock)
     : out_(out), live_(live), clock_(std::move(clock)) {
-  if (!clock_) {
-    clock_ = [] {
-      return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-          .count();
-    };
-  }
+  if (!clock_) clock_ = core::steady_seconds;
 }
 
 ProgressBoard::~ProgressBoard() {

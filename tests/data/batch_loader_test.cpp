@@ -12,7 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-// n small JPEGs whose label is encoded in their red level, so a batch can be
+// n small PNGs whose label is encoded in their red level, so a batch can be
 // checked against its labels.
 std::vector<Sample> make_png_samples(const TempDir& dir, int n) {
   std::vector<Sample> samples;
