@@ -82,7 +82,7 @@ run: setup-run $(BUILD_DIR)/CMakeCache.txt
 	  $(BUILD_DIR)/trainbench data import fashion-mnist --out $(DATA_DIR); \
 	fi
 	$(BUILD_DIR)/trainbench train --data $(DATA_DIR)/train --val-data $(DATA_DIR)/test $(RUN_FLAGS) \
-	  --output $(RUN_DIR) --overwrite
+	  --output $(RUN_DIR) --overwrite --standing
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -6,9 +6,10 @@
 set(TRAINBENCH_PLAIN_SOURCES
   bench/bench_matrix.cpp bench/compare.cpp bench/compare_inputs.cpp bench/compare_report.cpp
   bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/reference_figures.cpp
-  bench/scaling.cpp bench/statistics.cpp
-  cli/after_training.cpp cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
-  cli/launch_command.cpp cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp cli/telemetry_flags.cpp
+  bench/same_work.cpp bench/scaling.cpp bench/scaling_runner.cpp bench/statistics.cpp
+  cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
+  cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp
+  cli/telemetry_flags.cpp
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
   dist/launch_environment.cpp dist/local_launcher.cpp
@@ -23,7 +24,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   store/bench_row.cpp store/results_store.cpp
   telemetry/intel_gpu_source.cpp telemetry/nvml_source.cpp telemetry/phase_summary.cpp
   telemetry/proc_stats.cpp telemetry/sampler.cpp telemetry/telemetry_log.cpp telemetry/telemetry_sample.cpp
-  train/one_cycle.cpp train/progress_bar.cpp train/resume_state.cpp train/run_folder.cpp
-  train/run_summary.cpp train/train_config.cpp
+  train/epoch_plan.cpp train/metrics_records.cpp train/one_cycle.cpp train/progress_bar.cpp train/resume_state.cpp train/run_folder.cpp
+  train/run_record.cpp train/run_summary.cpp train/train_config.cpp
   weights/model_card.cpp
 )

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -191,9 +192,20 @@ std::string message_of(const std::exception& error) {
 
 }  // namespace
 
+int steps_for_budget(double timed_seconds, int repetitions, double step_seconds) {
+  constexpr double kFewest = 2, kMost = 10000;
+  if (step_seconds <= 0 || repetitions < 1) return static_cast<int>(kMost);
+  const double steps = std::ceil(timed_seconds / (repetitions * step_seconds));
+  return static_cast<int>(std::clamp(steps, kFewest, kMost));
+}
+
 void validate(const BenchOptions& options, const std::vector<BenchCase>& tests) {
   if (options.repetitions < 1) throw UsageError("-r/--repetitions must be at least 1");
   if (options.steps < 1) throw UsageError("--steps must be at least 1");
+  if (options.timed_seconds < 0) throw UsageError("--seconds must be 0 (use --steps) or more");
+  if (options.timed_seconds > 0 && options.warmup_steps < 2) {
+    throw UsageError("--seconds needs --warmup-steps of at least 2: the steps after the cold one give the step time");
+  }
   if (options.warmup_steps < 1) {
     throw UsageError("--warmup-steps must be at least 1 (the first step is the cold start, never timed with the rest)");
   }
@@ -270,18 +282,22 @@ BenchRow BenchRunner::run(const BenchCase& test) {
   row.steps = options_.steps;
   torch::Device device = torch::kCPU;
   try {
-    device = train::rank_device(test.device);
+    const std::optional<bool> layout =
+        test.channels_last == "auto" ? std::nullopt : std::optional<bool>(test.channels_last == "1");
+    const std::optional<dist::LaunchIdentity> identity =
+        options_.parallel ? std::optional<dist::LaunchIdentity>(options_.parallel->identity()) : std::nullopt;
+    const train::Execution execution = train::resolve_execution({test.device, test.amp, layout}, identity);
+    device = execution.device;
+    const core::AmpMode amp = execution.amp;
     row.device = core::device_id(device);
-    const core::AmpMode amp = core::resolve_amp_mode(test.amp, device);
-    core::check_amp_supported(amp, device);
     row.amp = core::to_string(amp);
-    row.channels_last = test.channels_last == "auto" ? core::default_channels_last(device, amp) : test.channels_last == "1";
+    row.channels_last = execution.channels_last;
     // cuDNN times its algorithms per shape on the first steps (the cold
     // step shows it) and keeps the fastest, as `train` does.
     if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);
 
     const BackoffOutcome outcome = run_with_oom_backoff(
-        test.batch_size, options_.retry_oom, [&](int batch_size) { measure(test, batch_size, &row); },
+        test.batch_size, options_.retry_oom, [&](int batch_size) { measure(test, execution, batch_size, &row); },
         [&] { release_cached_memory(device); });
     row.batch_size = outcome.batch_size;
     row.note = outcome.note;
@@ -313,15 +329,11 @@ BenchRow BenchRunner::run(const BenchCase& test) {
   return row;
 }
 
-void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) {
+void BenchRunner::measure(const BenchCase& test, const train::Execution& execution, int batch_size, BenchRow* row) {
   if (options_.simulate_oom_above > 0 && batch_size > options_.simulate_oom_above) {
     throw std::runtime_error("simulated out of memory: batch " + std::to_string(batch_size) + " is above " +
                              std::to_string(options_.simulate_oom_above));
   }
-  train::Execution execution;
-  execution.device = core::resolve_device(row->device);
-  execution.amp = core::parse_amp_mode(row->amp);
-  execution.channels_last = row->channels_last;
   const bool training = test.mode == "train";
 
   const PeakMemoryMeter memory(execution.device);
@@ -343,9 +355,9 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   }
   StepRunner runner(model, execution, training, std::move(input), options_.parallel);
 
-  const int detail_steps = options_.detail ? options_.steps : 0;
-  const std::int64_t total_steps =
-      options_.warmup_steps + static_cast<std::int64_t>(options_.repetitions) * options_.steps + detail_steps;
+  const std::int64_t total_steps = options_.warmup_steps +
+                                   static_cast<std::int64_t>(options_.repetitions) * options_.steps +
+                                   (options_.detail ? options_.steps : 0);
   std::int64_t done = 0;
   // After each step: progress, and Ctrl-C ends the test at once (its
   // figures would be partial) rather than after minutes of steps.
@@ -373,9 +385,24 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   core::synchronize(execution.device);
   row->cold_step_seconds = seconds_between(start, Clock::now());
   step_done();
+  start = Clock::now();
   for (int n = 1; n < options_.warmup_steps; ++n) {
     runner.step();
     step_done();
+  }
+  int steps = options_.steps;
+  if (options_.timed_seconds > 0) {
+    core::synchronize(execution.device);
+    const double warm_step_seconds =
+        seconds_between(start, Clock::now()) / static_cast<double>(options_.warmup_steps - 1);
+    steps = steps_for_budget(options_.timed_seconds, options_.repetitions, warm_step_seconds);
+    if (options_.parallel) {
+      // Ranks step in lockstep: all take the largest count any of them chose.
+      for (double rank_steps : options_.parallel->per_rank(steps)) steps = std::max(steps, static_cast<int>(rank_steps));
+    }
+    row->steps = steps;
+    const std::int64_t detail = options_.detail ? steps : 0;
+    board_.set_pass_total(options_.warmup_steps + static_cast<std::int64_t>(options_.repetitions) * steps + detail);
   }
 
   std::vector<double> samples;
@@ -389,7 +416,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
     core::synchronize(execution.device);
     start = Clock::now();
     std::int64_t images = 0;
-    for (int n = 0; n < options_.steps; ++n) {
+    for (int n = 0; n < steps; ++n) {
       images += runner.step();
       step_done();
     }
@@ -418,10 +445,11 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
       std::vector<double> wait{runner.take_all_reduce_wait_seconds()};
       options_.parallel->sum(wait);
       row->all_reduce_wait_seconds =
-          wait[0] / (static_cast<double>(world_size) * options_.repetitions * options_.steps);
+          wait[0] / (static_cast<double>(world_size) * options_.repetitions * steps);
     }
   }
 
+  const int detail_steps = options_.detail ? steps : 0;
   if (options_.detail) {
     set_phase("detail");
     PhaseTimes phases;
@@ -442,7 +470,7 @@ void BenchRunner::measure(const BenchCase& test, int batch_size, BenchRow* row) 
   row->images_per_sec_samples = samples;
   row->images_per_sec = summary.mean;
   row->images_per_sec_std = summary.stddev;
-  row->step_seconds = timed_seconds / (static_cast<double>(options_.repetitions) * options_.steps);
+  row->step_seconds = timed_seconds / (static_cast<double>(options_.repetitions) * steps);
   row->peak_memory_bytes = memory.peak_bytes();
   row->memory_source = memory.source();
 }

@@ -19,6 +19,7 @@
 #include "store/bench_row.h"
 #include "data/image_folder.h"
 #include "telemetry/sampler.h"
+#include "train/execution.h"
 #include "train/progress_bar.h"
 
 namespace trainbench::train {
@@ -31,6 +32,11 @@ struct BenchOptions {
   int repetitions = 3;
   int warmup_steps = 10;  // untimed, the first of them timed as the cold step
   int steps = 30;         // timed steps per repetition
+  // When above 0, `steps` is chosen per test instead: from the step time of
+  // the warm-up (the steps after the cold one), so that the timed windows
+  // together take about this many seconds (at least 2 steps a window). A
+  // slow CPU then spends its minute on a few steps and a GPU seconds on many.
+  double timed_seconds = 0.0;
   bool detail = false;    // also time data wait, forward, backward and optimizer per step
   bool peak = false;      // also probe the device's matrix-product rate
   bool retry_oom = true;
@@ -48,6 +54,11 @@ struct BenchOptions {
   // there is no out-of-memory retry. Null: a lone process.
   train::DataParallel* parallel = nullptr;
 };
+
+// Timed steps per repetition for a budget of `timed_seconds` over all
+// repetitions, given the measured seconds of one warm step: at least 2 (a
+// window of one step is all edge), at most 10,000.
+int steps_for_budget(double timed_seconds, int repetitions, double step_seconds);
 
 // Checks the options (positive counts, --data for real input); throws UsageError.
 void validate(const BenchOptions& options, const std::vector<BenchCase>& tests);
@@ -73,7 +84,7 @@ class BenchRunner {
   const std::vector<telemetry::TelemetrySample>& last_test_telemetry() const { return last_test_telemetry_; }
 
  private:
-  void measure(const BenchCase& test, int batch_size, store::BenchRow* row);
+  void measure(const BenchCase& test, const train::Execution& execution, int batch_size, store::BenchRow* row);
   double forward_flops(const std::string& model, int image_size);
   const data::ImageFolder& real_data();
   void set_phase(const std::string& phase);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "bench/normalised_estimate.h"
 #include "core/text.h"
 
 namespace trainbench::bench {
@@ -63,39 +64,6 @@ nlohmann::json pairing_key(const BenchRow& row, bool ignore_device) {
   return key;
 }
 
-// "amp (A: fp16, B: bf16)" for each setting both sides know and disagree on.
-std::vector<std::string> differing_settings(const TrainingSide& a, const TrainingSide& b) {
-  std::vector<std::string> differences;
-  for (const auto& [key, value_a] : a.settings.items()) {
-    if (!b.settings.contains(key)) continue;
-    const nlohmann::ordered_json& value_b = b.settings[key];
-    if (value_a != value_b) {
-      differences.push_back(key + " (" + a.label + ": " + json_text(value_a) + ", " + b.label + ": " +
-                            json_text(value_b) + ")");
-    }
-  }
-  return differences;
-}
-
-// The reference workload: resnet18d at 288 px, batch 32 (WORKLOAD.md).
-bool runs_reference_workload(const nlohmann::ordered_json& settings) {
-  return settings.value("model", std::string()) == "resnet18d" && settings.value("img_size", 0) == 288 &&
-         settings.value("batch_size", 0) == 32;
-}
-
-std::string workload_text(const std::string& model, int image_size, int batch_size) {
-  return model + ", " + std::to_string(image_size) + " px, batch " + std::to_string(batch_size);
-}
-
-void add_reference_caveat(const TrainingSide& reference, const TrainingSide& other, std::vector<std::string>* notes) {
-  if (!reference.published || !reference.reference_workload || runs_reference_workload(other.settings)) return;
-  notes->push_back(other.label + " is not the reference workload (" +
-                   workload_text(other.settings.value("model", std::string("?")), other.settings.value("img_size", 0),
-                                 other.settings.value("batch_size", 0)) +
-                   "): the published figures are for resnet18d, 288 px, batch 32, so the ratios compare different "
-                   "work");
-}
-
 void add_first_pass_note(const TrainingSide& side, std::vector<std::string>* notes) {
   if (!side.first_epoch_images_per_sec || side.train_images_per_sec.value <= 0) return;
   const double share = side.first_epoch_images_per_sec->value / side.train_images_per_sec.value;
@@ -108,6 +76,56 @@ void add_first_pass_note(const TrainingSide& side, std::vector<std::string>* not
 
 void add_side_notes(const TrainingSide& side, std::vector<std::string>* notes) {
   for (const std::string& note : side.notes) notes->push_back(side.label + ": " + note);
+}
+
+
+// A rate figure between different work: the values stand, without ratio or
+// verdict; with options.normalise, B's rate is estimated at A's work by FLOPs
+// and that estimate gets a verdict, labelled as one. `b_rate` turns B's figure
+// into its estimate at A's work (nullopt when the FLOPs cannot be counted).
+void withhold_verdict(ComparedFigure* figure) {
+  figure->same_work = false;
+  figure->ratio.reset();
+  figure->difference.reset();
+  figure->verdict.clear();
+  figure->significance = Significance::kUnknown;
+}
+
+std::string setting_text(const nlohmann::ordered_json& settings, const char* name) {
+  if (!settings.contains(name)) return "";
+  const nlohmann::ordered_json& value = settings[name];
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+int setting_int(const nlohmann::ordered_json& settings, const char* name) {
+  return settings.contains(name) && settings[name].is_number_integer() ? settings[name].get<int>() : 0;
+}
+
+// B's rate at A's model and image size, by FLOPs per image; "" when either
+// side's model or size is unknown or cannot be counted.
+std::string normalised_verdict(const TrainingSide& a, const TrainingSide& b, const Estimate& a_rate, double b_rate,
+                               bool training) {
+  const std::string model_a = setting_text(a.settings, "model"), model_b = setting_text(b.settings, "model");
+  const int size_a = setting_int(a.settings, "image_size"), size_b = setting_int(b.settings, "image_size");
+  if (model_a.empty() || model_b.empty() || size_a <= 0 || size_b <= 0 || b_rate <= 0) return "";
+  try {
+    const NormalisedRate rate = normalise_rate(b_rate, model_b, size_b, model_a, size_a, training);
+    const ComparedFigure estimated = compare_throughput("", a_rate, exact_estimate(rate.images_per_sec), a.label);
+    return "estimate at " + a.label + "'s work: " + describe_normalised(rate, model_b, size_b) + ", " +
+           estimated.verdict;
+  } catch (const std::exception&) {
+    return "";  // an unknown model name: no estimate rather than a wrong one
+  }
+}
+
+// A throughput figure of a training comparison under the same-work rule.
+ComparedFigure rate_figure(const std::string& name, const Estimate& a_rate, const Estimate& b_rate, const TrainingSide& a,
+                           const TrainingSide& b, bool same_work, const CompareOptions& options, bool training) {
+  ComparedFigure figure = compare_throughput(name, a_rate, b_rate, a.label);
+  if (same_work) return figure;
+  withhold_verdict(&figure);
+  if (options.normalise) figure.estimate = normalised_verdict(a, b, a_rate, b_rate.value, training);
+  return figure;
 }
 
 Comparison start_comparison(const std::string& a_label, const std::string& a_description, const std::string& b_label,
@@ -200,22 +218,26 @@ Comparison compare_benches(const BenchSide& a, const BenchSide& b) {
   return comparison;
 }
 
-Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b) {
+Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b, const CompareOptions& options) {
   Comparison comparison = start_comparison(a.label, a.description, b.label, b.description);
+  comparison.work = match_settings(a.settings, b.settings);
+  const bool same_work = comparison.work.same_work();
+  const bool same_recipe = comparison.work.same_recipe();
   std::vector<ComparedFigure>& figures = comparison.figures;
-  figures.push_back(
-      compare_throughput("train images/s (steady state)", a.train_images_per_sec, b.train_images_per_sec, a.label));
+  figures.push_back(rate_figure("train images/s (steady state)", a.train_images_per_sec, b.train_images_per_sec, a, b,
+                                same_work, options, true));
   if (a.first_epoch_images_per_sec && b.first_epoch_images_per_sec) {
-    figures.push_back(compare_throughput("train images/s (first epoch)", *a.first_epoch_images_per_sec,
-                                         *b.first_epoch_images_per_sec, a.label));
+    figures.push_back(rate_figure("train images/s (first epoch)", *a.first_epoch_images_per_sec,
+                                  *b.first_epoch_images_per_sec, a, b, same_work, options, true));
   }
   if (a.eval_images_per_sec && b.eval_images_per_sec) {
-    figures.push_back(compare_throughput("eval images/s", *a.eval_images_per_sec, *b.eval_images_per_sec, a.label));
+    figures.push_back(
+        rate_figure("eval images/s", *a.eval_images_per_sec, *b.eval_images_per_sec, a, b, same_work, options, false));
   }
-  if (a.passes_seconds && b.passes_seconds) {
-    const bool same_work = a.epochs == b.epochs && (a.train_images == 0 || b.train_images == 0 ||
-                                                    a.train_images == b.train_images);
-    if (same_work) {
+  if (a.passes_seconds && b.passes_seconds && same_work) {
+    const bool same_amount = a.epochs == b.epochs && (a.train_images == 0 || b.train_images == 0 ||
+                                                      a.train_images == b.train_images);
+    if (same_amount) {
       figures.push_back(compare_duration("time of all passes (s)", *a.passes_seconds, *b.passes_seconds, a.label));
     } else {
       comparison.notes.push_back("total time not compared: the runs did different amounts of work (" + a.label + ": " +
@@ -234,6 +256,7 @@ Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b) {
     figure.difference = judgement.difference;
     figure.verdict = judgement.verdict;
     figure.significance = judgement.significance;
+    if (!same_recipe) withhold_verdict(&figure);
     figures.push_back(figure);
   }
   if (a.val_loss && b.val_loss) {
@@ -246,16 +269,25 @@ Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b) {
     figure.difference = judgement.difference;
     figure.verdict = judgement.verdict;
     figure.significance = judgement.significance;
+    if (!same_recipe) withhold_verdict(&figure);
     figures.push_back(figure);
   }
 
   std::vector<std::string>& notes = comparison.notes;
-  add_reference_caveat(a, b, &notes);
-  add_reference_caveat(b, a, &notes);
-  const std::vector<std::string> differences = differing_settings(a, b);
-  if (!differences.empty()) {
-    notes.push_back("settings differ, so this is not a like-for-like comparison: " + core::join(differences, "; "));
+  const WorkMatch& work = comparison.work;
+  if (!same_work) {
+    notes.push_back("different work, so no faster/slower verdict: " +
+                    describe_differences(work.of_role(SettingRole::kWork), a.label, b.label) +
+                    (options.normalise ? " (the estimates divide FLOP/s achieved by FLOPs per image: an estimate, "
+                                         "not a measurement)"
+                                       : " (`compare --normalise` adds a FLOP-normalised estimate, labelled as one)"));
   }
+  if (same_work && !same_recipe) {
+    notes.push_back("different recipe or data, so no verdict on accuracy or loss: " +
+                    describe_differences(work.of_role(SettingRole::kRecipe), a.label, b.label));
+  }
+  const std::vector<SettingDifference> how = work.of_role(SettingRole::kExecution);
+  if (!how.empty()) notes.push_back("ran differently: " + describe_differences(how, a.label, b.label));
   if (a.seed && b.seed) {
     if (*a.seed == *b.seed) {
       notes.push_back("both runs used seed " + std::to_string(*a.seed) +
@@ -273,9 +305,19 @@ Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b) {
   return comparison;
 }
 
-Comparison compare_reference_with_bench(const TrainingSide& reference, const BenchSide& b) {
+nlohmann::ordered_json bench_row_settings(const BenchRow& row) {
+  return {{"mode", row.mode},
+          {"model", row.model},
+          {"image_size", row.image_size},
+          {"batch_size", row.requested_batch_size},
+          {"amp", row.amp},
+          {"channels_last", row.channels_last},
+          {"device", row.device}};
+}
+
+Comparison compare_reference_with_bench(const TrainingSide& reference, const BenchSide& b,
+                                        const CompareOptions& options) {
   Comparison comparison = start_comparison(reference.label, reference.description, b.label, b.description);
-  bool other_workload = false;
   for (const BenchRow& row : b.rows) {
     if (row.status != "ok") {
       comparison.unpaired_b.push_back(failed_text(row, true));
@@ -287,13 +329,25 @@ Comparison compare_reference_with_bench(const TrainingSide& reference, const Ben
       continue;
     }
     const Estimate& published = train ? reference.train_images_per_sec : *reference.eval_images_per_sec;
-    comparison.figures.push_back(compare_throughput(describe_bench_test(row, true) + (train ? " vs train pass" : " vs eval pass"),
-                                                    published, bench_estimate(row), reference.label));
-    other_workload = other_workload || row.model != "resnet18d" || row.image_size != 288 || row.requested_batch_size != 32;
+    TrainingSide measured;
+    measured.label = b.label;
+    measured.settings = bench_row_settings(row);
+    const WorkMatch match = match_settings(reference.settings, measured.settings);
+    for (const SettingDifference& difference : match.differences) {
+      bool known = false;
+      for (const SettingDifference& seen : comparison.work.differences) known = known || seen.name == difference.name;
+      if (!known) comparison.work.differences.push_back(difference);
+    }
+    comparison.figures.push_back(rate_figure(describe_bench_test(row, true) + (train ? " vs train pass" : " vs eval pass"),
+                                             published, bench_estimate(row), reference, measured, match.same_work(),
+                                             options, train));
   }
-  if (other_workload) {
-    comparison.notes.push_back("some rows are not the reference workload: the published figures are for resnet18d, "
-                               "288 px, batch 32, so those ratios compare different work");
+  if (!comparison.work.same_work()) {
+    comparison.notes.push_back(
+        "rows of other work than the published figures' get no verdict: " +
+        describe_differences(comparison.work.of_role(SettingRole::kWork), reference.label, b.label) +
+        (options.normalise ? " (their estimates divide FLOP/s achieved by FLOPs per image: estimates, not measurements)"
+                           : " (`compare --normalise` adds a FLOP-normalised estimate, labelled as one)"));
   }
   comparison.notes.push_back("bench rows time steady-state steps (synthetic input leaves out the data path); the "
                              "published rates are whole passes over real data");

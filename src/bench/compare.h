@@ -11,6 +11,11 @@
 //   - published reference figures vs bench rows (train rows against the
 //     reference's training rate, infer rows against its evaluation rate).
 // A published reference is a TrainingSide too (reference_figures.h).
+//
+// Whether a figure gets a faster/slower verdict is decided from the sides'
+// settings (same_work.h), never from text: between different work a rate is
+// shown without a verdict and the differing settings are listed; with
+// CompareOptions::normalise it gets a FLOP-normalised estimate, labelled as one.
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -20,6 +25,7 @@
 
 #include "store/bench_row.h"
 #include "bench/compare_rules.h"
+#include "bench/same_work.h"
 
 namespace trainbench::bench {
 
@@ -28,7 +34,6 @@ struct TrainingSide {
   std::string label;        // in the table: the run folder's name, "train:7", "Titan RTX (published)"
   std::string description;  // one line: what ran where
   bool published = false;   // published figures, not a measurement
-  bool reference_workload = false;  // the workload the figures are for (resnet18d, 288 px, batch 32)
 
   Estimate train_images_per_sec;  // steady state
   std::optional<Estimate> first_epoch_images_per_sec;
@@ -40,8 +45,8 @@ struct TrainingSide {
   std::int64_t train_images = 0;  // 0: unknown
   int epochs = 0;                 // 0: unknown
   std::optional<std::uint64_t> seed;
-  // Settings that make two runs the same work (model, img_size, batch_size,
-  // amp, channels_last, augment, lr, ...): compared key by key.
+  // The settings by their one name (model, image_size, batch_size, amp,
+  // channels_last, augment, lr, ...): compared key by key (same_work.h).
   nlohmann::ordered_json settings = nlohmann::ordered_json::object();
   std::vector<std::string> notes;  // caveats that travel with this side (how a figure was derived)
 };
@@ -68,8 +73,13 @@ struct ComparedFigure {
   Estimate b;
   std::optional<double> ratio;  // throughput: B/A; duration: A/B (the speed ratio); quality: none
   std::optional<double> difference;  // quality: B - A
-  std::string verdict;
+  std::string verdict;  // empty when withheld
   Significance significance = Significance::kUnknown;
+  // False when the sides did different work (same_work.h): no verdict.
+  bool same_work = true;
+  // CompareOptions::normalise between different work: B's rate turned into
+  // A's work by FLOPs, and the verdict that estimate gives, both labelled.
+  std::string estimate;
 };
 
 struct Comparison {
@@ -81,6 +91,14 @@ struct Comparison {
   std::vector<std::string> unpaired_a;  // bench tests only one side ran (or that failed)
   std::vector<std::string> unpaired_b;
   std::vector<std::string> notes;  // like-for-like warnings, seeds, caveats
+  // The settings the sides disagree on, as data (training runs and references).
+  WorkMatch work;
+};
+
+struct CompareOptions {
+  // Between different work, estimate B at A's work from the FLOPs per image
+  // (normalised_estimate.h) and give that estimate's verdict, labelled.
+  bool normalise = false;
 };
 
 // A throughput (or, for kDuration, time) figure with its ratio, verdict and
@@ -95,7 +113,12 @@ ComparedFigure compare_duration(const std::string& name, const Estimate& a, cons
 std::string describe_bench_test(const store::BenchRow& row, bool include_device);
 
 Comparison compare_benches(const BenchSide& a, const BenchSide& b);
-Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b);
-Comparison compare_reference_with_bench(const TrainingSide& reference, const BenchSide& b);
+Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b, const CompareOptions& options = {});
+Comparison compare_reference_with_bench(const TrainingSide& reference, const BenchSide& b,
+                                        const CompareOptions& options = {});
+
+// The settings of a bench row by their one names (what same_work.h matches):
+// mode, model, image_size, batch_size (as requested), amp, channels_last, device.
+nlohmann::ordered_json bench_row_settings(const store::BenchRow& row);
 
 }  // namespace trainbench::bench

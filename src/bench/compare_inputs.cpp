@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "store/results_store.h"
 #include "train/run_folder.h"
+#include "train/run_record.h"
 
 namespace trainbench::bench {
 using store::BenchRow;
@@ -32,14 +33,13 @@ constexpr const char* kAcceptedForms =
     "a training run folder (with summary.json), a bench JSON or JSONL file (`trainbench bench -o json`), a stored "
     "bench row (ID or bench:ID) or a stored training run (train:ID)";
 
-// Per-pass rates of one record type of metrics.jsonl ("train_epoch", "eval").
-std::vector<double> pass_rates(const std::vector<nlohmann::json>& metrics, const std::string& type, double* seconds) {
+// Per-pass rates of the training passes or the evaluations, and their seconds together.
+template <typename Pass>
+std::vector<double> pass_rates(const std::vector<Pass>& passes, double* seconds) {
   std::vector<double> rates;
-  for (const nlohmann::json& record : metrics) {
-    if (!record.is_object() || record.value("type", std::string()) != type) continue;
-    const double images = record.value("images", 0.0), pass_seconds = record.value("seconds", 0.0);
-    *seconds += pass_seconds;
-    if (pass_seconds > 0) rates.push_back(images / pass_seconds);
+  for (const Pass& pass : passes) {
+    *seconds += pass.seconds;
+    if (pass.seconds > 0) rates.push_back(static_cast<double>(pass.images) / pass.seconds);
   }
   return rates;
 }
@@ -56,29 +56,13 @@ std::optional<Estimate> steady_rate(const std::vector<double>& rates, const std:
                         std::to_string(rates.size()) + " " + what + ": spread unknown (needs 3)");
 }
 
-std::string description_of(const nlohmann::json& s) {
-  std::string text = s.value("model", std::string("?")) + " on " + s.value("device", std::string("?"));
-  const std::string device_name = s.value("device_name", std::string());
-  if (!device_name.empty()) text += " (" + device_name + ")";
-  text += ", amp " + s.value("amp", std::string("off")) + ", " +
-          (s.value("channels_last", false) ? "channels-last" : "contiguous") + ", " +
-          std::to_string(s.value("img_size", 0)) + " px, batch " + std::to_string(s.value("batch_size", 0)) + ", " +
-          std::to_string(s.value("epochs", 0)) + " epochs, " + std::to_string(s.value("train_images", 0LL)) +
-          " train / " + std::to_string(s.value("val_images", 0LL)) + " val images";
+std::string description_of(const train::RunSummary& s) {
+  std::string text = s.model + " on " + s.device;
+  if (!s.device_name.empty()) text += " (" + s.device_name + ")";
+  text += ", amp " + s.amp + ", " + (s.channels_last ? "channels-last" : "contiguous") + ", " +
+          std::to_string(s.image_size) + " px, batch " + std::to_string(s.batch_size) + ", " + std::to_string(s.epochs) +
+          " epochs, " + std::to_string(s.train_images) + " train / " + std::to_string(s.val_images) + " val images";
   return text;
-}
-
-nlohmann::json read_json_file(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw UsageError("cannot read " + file.string());
-  nlohmann::json json = nlohmann::json::parse(in, nullptr, false);
-  if (json.is_discarded()) throw UsageError(file.string() + " is not valid JSON");
-  return json;
-}
-
-std::string folder_label(const fs::path& folder) {
-  const fs::path name = folder.filename().empty() ? folder.parent_path().filename() : folder.filename();
-  return name.empty() ? folder.string() : name.string();
 }
 
 std::string bench_description(const std::vector<BenchRow>& rows) {
@@ -140,7 +124,8 @@ CompareInput stored_input(const std::string& argument, const std::string& kind, 
     if (!record) throw UsageError("no training run with id " + id_text + " in " + database.string());
     std::vector<nlohmann::json> metrics;
     if (!record->run_dir.empty()) metrics = train::read_metrics_log(fs::path(record->run_dir) / train::RunFiles::kMetrics);
-    TrainingSide side = training_side_from_files("train:" + id_text, record->summary, record->config, metrics);
+    TrainingSide side =
+        training_side_from_record(train::run_record_from_json("train:" + id_text, record->summary, record->config, metrics));
     if (metrics.empty()) side.notes.push_back("its run folder " + record->run_dir + " has no metrics.jsonl: spread unknown");
     return training_input(std::move(side));
   }
@@ -152,63 +137,64 @@ CompareInput stored_input(const std::string& argument, const std::string& kind, 
   return bench_input("bench:" + id_text, {*row});
 }
 
-TrainingSide training_side_from_checked_files(const std::string& label, const nlohmann::json& summary,
-                                              const nlohmann::json& config, const std::vector<nlohmann::json>& metrics) {
+TrainingSide side_from_record(const train::RunRecord& record) {
+  const train::RunSummary& summary = record.finished_summary();
   TrainingSide side;
-  side.label = label;
+  side.label = record.label;
   side.description = description_of(summary);
-  side.epochs = summary.value("epochs", 0);
-  side.train_images = summary.value("train_images", std::int64_t{0});
-  side.val_images = summary.value("val_images", std::int64_t{0});
-  if (side.epochs > 0 && summary.contains("val_accuracy")) {
-    side.val_accuracy = summary["val_accuracy"].get<double>();
-    side.val_loss = summary.value("val_loss", 0.0);
+  side.epochs = summary.epochs;
+  side.train_images = summary.train_images;
+  side.val_images = summary.val_images;
+  if (side.epochs > 0) {
+    side.val_accuracy = summary.val_accuracy;
+    side.val_loss = summary.val_loss;
   }
 
   double train_seconds = 0.0, eval_seconds = 0.0;
-  const std::vector<double> train_rates = pass_rates(metrics, "train_epoch", &train_seconds);
-  std::vector<double> steady_rates = train_rates;
+  std::vector<double> steady_rates = pass_rates(record.metrics.epochs(), &train_seconds);
   // An interrupted run's last epoch stopped part way: its rate is no pass's.
-  if (summary.value("interrupted", false) && !steady_rates.empty()) steady_rates.pop_back();
+  if (summary.interrupted && !steady_rates.empty()) steady_rates.pop_back();
   const std::optional<Estimate> steady = steady_rate(steady_rates, "epochs");
   if (steady && steady->standard_error) {
     side.train_images_per_sec = *steady;
   } else {
-    side.train_images_per_sec = exact_estimate(summary["train_images_per_sec"].get<double>(),
+    side.train_images_per_sec = exact_estimate(summary.train_images_per_sec,
                                                steady ? steady->spread_note : "no per-epoch records: spread unknown");
   }
-  const double first_epoch = summary.value("first_epoch_images_per_sec", 0.0);
-  if (first_epoch > 0) side.first_epoch_images_per_sec = exact_estimate(first_epoch, "one epoch");
-  const std::vector<double> eval_rates = pass_rates(metrics, "eval", &eval_seconds);
-  side.eval_images_per_sec = steady_rate(eval_rates, "evaluations");
+  if (summary.first_epoch_images_per_sec > 0) {
+    side.first_epoch_images_per_sec = exact_estimate(summary.first_epoch_images_per_sec, "one epoch");
+  }
+  side.eval_images_per_sec = steady_rate(pass_rates(record.metrics.evaluations(), &eval_seconds), "evaluations");
   if (train_seconds > 0) {
     side.passes_seconds = exact_estimate(train_seconds + eval_seconds, "training and evaluation passes");
-  } else if (summary.value("wall_seconds", 0.0) > 0) {
-    side.passes_seconds = exact_estimate(summary["wall_seconds"].get<double>(), "wall time, setup included");
+  } else if (summary.wall_seconds > 0) {
+    side.passes_seconds = exact_estimate(summary.wall_seconds, "wall time, setup included");
   }
 
-  side.settings = nlohmann::ordered_json::object();
-  for (const char* key : {"model", "img_size", "batch_size", "epochs", "amp", "channels_last", "augment", "train_images",
-                          "val_images"}) {
-    if (summary.contains(key)) side.settings[key] = summary[key];
-  }
-  if (config.is_object()) {
-    for (const char* key : {"lr", "weight_decay", "adam_eps", "max_steps"}) {
-      if (config.contains(key)) side.settings[key] = config[key];
-    }
-    if (config.contains("seed") && config["seed"].is_number_integer() && config["seed"].get<std::int64_t>() >= 0) {
-      side.seed = config["seed"].get<std::uint64_t>();
-    }
-  }
-  if (summary.contains("pretrained")) {
-    // The path differs between machines; whether and what it started from does not.
-    side.settings["pretrained"] = fs::path(summary.value("pretrained", std::string())).filename().string();
+  // The settings by their one names (same_work.h decides from them).
+  side.settings = {{"model", summary.model},
+                   {"image_size", summary.image_size},
+                   {"batch_size", summary.batch_size},
+                   {"epochs", summary.epochs},
+                   {"amp", summary.amp},
+                   {"channels_last", summary.channels_last},
+                   {"augment", summary.augment},
+                   {"train_images", summary.train_images},
+                   {"val_images", summary.val_images},
+                   // The path differs between machines; whether and what it started from does not.
+                   {"pretrained", fs::path(summary.pretrained).filename().string()}};
+  if (record.config) {
+    const train::TrainConfig& config = *record.config;
+    side.settings["lr"] = config.lr;
+    side.settings["weight_decay"] = config.weight_decay;
+    side.settings["adam_eps"] = config.adam_eps;
+    side.settings["max_steps"] = config.max_steps;
+    side.seed = config.seed;
   }
 
-  if (summary.value("interrupted", false)) side.notes.push_back("the run was interrupted: figures cover what ran");
-  const double data_wait = summary.value("data_wait_fraction", 0.0);
-  if (data_wait > kDataBoundShare) {
-    side.notes.push_back("waited for data " + percent(data_wait) +
+  if (summary.interrupted) side.notes.push_back("the run was interrupted: figures cover what ran");
+  if (summary.data_wait_fraction > kDataBoundShare) {
+    side.notes.push_back("waited for data " + percent(summary.data_wait_fraction) +
                          " of its training time: the data path, not the device, held it back");
   }
   return side;
@@ -216,30 +202,14 @@ TrainingSide training_side_from_checked_files(const std::string& label, const nl
 
 }  // namespace
 
-TrainingSide training_side_from_files(const std::string& label, const nlohmann::json& summary,
-                                      const nlohmann::json& config, const std::vector<nlohmann::json>& metrics) {
-  if (!summary.is_object() || !summary.contains("train_images_per_sec")) {
-    throw UsageError(label + ": summary.json has no train_images_per_sec; is it a trainbench run?");
+TrainingSide training_side_from_record(const train::RunRecord& record) {
+  if (!record.summary) {
+    throw UsageError(record.label + " is not a finished training run (no summary.json); compare takes " + kAcceptedForms);
   }
-  try {
-    return training_side_from_checked_files(label, summary, config, metrics);
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(label + ": summary.json or config.json holds a value of the wrong type: " + e.what());
-  }
+  return side_from_record(record);
 }
 
-TrainingSide load_run_folder(const fs::path& folder) {
-  const fs::path summary_file = folder / train::RunFiles::kSummary;
-  std::error_code error;
-  if (!fs::exists(summary_file, error)) {
-    throw UsageError(folder.string() + " is a folder but not a finished training run (no summary.json); compare takes " +
-                     kAcceptedForms);
-  }
-  const fs::path config_file = folder / train::RunFiles::kConfig;
-  const nlohmann::json config = fs::exists(config_file, error) ? read_json_file(config_file) : nlohmann::json();
-  return training_side_from_files(folder_label(folder), read_json_file(summary_file), config,
-                                  train::read_metrics_log(folder / train::RunFiles::kMetrics));
-}
+TrainingSide load_run_folder(const fs::path& folder) { return training_side_from_record(train::load_run_record(folder)); }
 
 std::vector<BenchRow> load_bench_file(const fs::path& file) {
   std::ifstream in(file);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bench/compare.h"
+#include "train/run_record.h"
 
 namespace trainbench::bench {
 
@@ -34,11 +35,11 @@ struct CompareInput {
 // `database` is read only for the stored forms, and must exist then.
 CompareInput load_compare_input(const std::string& argument, const std::filesystem::path& database);
 
-// A training run from the contents of its files: summary.json, config.json
-// (null when missing) and the records of metrics.jsonl (empty when missing).
-TrainingSide training_side_from_files(const std::string& label, const nlohmann::json& summary,
-                                      const nlohmann::json& config, const std::vector<nlohmann::json>& metrics);
+// A training run as compare sees it, from its one record (train/run_record.h).
+// Throws UsageError when the run has no summary (still running, or killed).
+TrainingSide training_side_from_record(const train::RunRecord& record);
 
+// load_run_record, then training_side_from_record.
 TrainingSide load_run_folder(const std::filesystem::path& folder);
 
 // Bench rows of a JSON array or JSONL file; throws UsageError naming the file

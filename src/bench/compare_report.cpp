@@ -34,7 +34,14 @@ std::string ratio_text(const ComparedFigure& figure) {
   return "-";
 }
 
+// The verdict cell: a withheld verdict says why, and an estimate says it is one.
+std::string verdict_text(const ComparedFigure& figure) {
+  if (figure.same_work) return figure.verdict;
+  return "different work: no verdict" + (figure.estimate.empty() ? "" : "; " + figure.estimate);
+}
+
 std::string significance_text(const ComparedFigure& figure) {
+  if (!figure.same_work) return "-";
   if (figure.significance != Significance::kUnknown) return to_string(figure.significance);
   return figure.kind == FigureKind::kAccuracy || figure.kind == FigureKind::kLoss ? "noise unknown" : "spread unknown";
 }
@@ -49,6 +56,15 @@ nlohmann::ordered_json estimate_json(const Estimate& estimate) {
   return {{"value", estimate.value},
           {"standard_error", estimate.standard_error ? nlohmann::ordered_json(*estimate.standard_error) : nullptr},
           {"spread", estimate.spread_note}};
+}
+
+const char* role_name(SettingRole role) {
+  switch (role) {
+    case SettingRole::kWork: return "work";
+    case SettingRole::kRecipe: return "recipe";
+    case SettingRole::kExecution: return "execution";
+  }
+  return "execution";
 }
 
 const char* kind_name(FigureKind kind) {
@@ -82,7 +98,7 @@ std::string format_comparison_markdown(const Comparison& c) {
     text += "| --- | ---: | ---: | ---: | --- | --- |\n";
     for (const ComparedFigure& f : c.figures) {
       text += "| " + cell(f.name) + " | " + value_text(f.a, f.kind) + " | " + value_text(f.b, f.kind) + " | " +
-              ratio_text(f) + " | " + cell(f.verdict) + " | " + significance_text(f) + " |\n";
+              ratio_text(f) + " | " + cell(verdict_text(f)) + " | " + significance_text(f) + " |\n";
     }
     text += "\n± is the standard error of the mean (half the range for published figures); a throughput difference is beyond noise when it exceeds twice the "
             "combined standard errors, an accuracy difference when it exceeds twice the combined binomial standard "
@@ -104,12 +120,20 @@ nlohmann::ordered_json comparison_to_json(const Comparison& c) {
                      {"ratio", f.ratio ? nlohmann::ordered_json(*f.ratio) : nullptr},
                      {"difference", f.difference ? nlohmann::ordered_json(*f.difference) : nullptr},
                      {"verdict", f.verdict},
+                     {"same_work", f.same_work},
+                     {"estimate", f.estimate.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.estimate)},
                      {"beyond_spread", f.significance == Significance::kUnknown
                                            ? nlohmann::ordered_json(nullptr)
                                            : nlohmann::ordered_json(f.significance == Significance::kBeyond)}});
   }
+  nlohmann::ordered_json differing = nlohmann::ordered_json::array();
+  for (const SettingDifference& d : c.work.differences) {
+    differing.push_back({{"name", d.name}, {"a", d.a}, {"b", d.b}, {"role", role_name(d.role)}});
+  }
   return {{"a", {{"label", c.a_label}, {"description", c.a_description}}},
           {"b", {{"label", c.b_label}, {"description", c.b_description}}},
+          {"same_work", c.work.same_work()},
+          {"differing_settings", differing},
           {"pairs", pairs},
           {"unpaired_a", c.unpaired_a},
           {"unpaired_b", c.unpaired_b},

@@ -67,8 +67,11 @@ Significance difference_beyond_spread(const Estimate& a, const Estimate& b) {
 std::string throughput_verdict(double ratio, const std::string& a_label) {
   if (!std::isfinite(ratio) || ratio <= 0.0) return "cannot compare with " + a_label + " (no throughput on one side)";
   if (std::fabs(ratio - 1.0) <= kWithinBand + kBoundarySlack) return "within 10% of " + a_label;
+  // From 2x on either way, as a factor: "95% slower" hides a 20x gap.
+  const auto factor = [](double x) { return format(x >= 10.0 ? "%.0fx" : "%.1fx", x); };
+  if (ratio < 0.5) return factor(1.0 / ratio) + " slower than " + a_label;
   if (ratio < 1.0) return std::to_string(std::lround((1.0 - ratio) * 100.0)) + "% slower than " + a_label;
-  if (ratio >= 2.0) return format("%.1fx faster than ", ratio) + a_label;
+  if (ratio >= 2.0) return factor(ratio) + " faster than " + a_label;
   return std::to_string(std::lround((ratio - 1.0) * 100.0)) + "% faster than " + a_label;
 }
 

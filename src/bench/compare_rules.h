@@ -63,7 +63,7 @@ std::string to_string(Significance significance);
 Significance difference_beyond_spread(const Estimate& a, const Estimate& b);
 
 // ratio = B/A: "within 10% of A", "34% slower than A", "25% faster than A",
-// "2.5x faster than A" (from 2x on).
+// and from a factor 2 on either way "2.5x faster than A", "21x slower than A".
 std::string throughput_verdict(double ratio, const std::string& a_label);
 
 // The result of judging a quality figure (accuracy or loss) against noise.

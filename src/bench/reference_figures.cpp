@@ -39,12 +39,11 @@ TrainingSide workload_side(const std::string& label, const std::string& conditio
   side.label = label;
   side.description = conditions + "; resnet18d, 288 px, batch 32, 3 epochs on HaGRID (" + kPublishedSource + ")";
   side.published = true;
-  side.reference_workload = true;
   side.val_images = kValImages;
   side.train_images = kTrainImages;
   side.epochs = kEpochs;
   side.seed = kSeed;
-  side.settings = {{"model", "resnet18d"}, {"img_size", 288},         {"batch_size", kBatchSize},
+  side.settings = {{"model", "resnet18d"}, {"image_size", 288},         {"batch_size", kBatchSize},
                    {"epochs", kEpochs},    {"amp", amp},              {"augment", "trivial-wide"},
                    {"train_images", kTrainImages}, {"val_images", kValImages}};
   return side;

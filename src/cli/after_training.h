@@ -7,17 +7,21 @@
 #include <filesystem>
 #include <string>
 
+#include "bench/standing.h"
+#include "train/run_record.h"
+
 namespace trainbench::cli {
 
-// Lines comparing the run in `run_dir` with every published reference: its
-// steady training rate against each card's, with compare's verdict, and the
-// caveat that the settings differ when they do. Empty when the run has no
-// training rate to compare (stopped before its first pass ended).
-std::string format_reference_standing(const std::filesystem::path& run_dir);
+// Where the run stands against the published cards
+// (bench::format_run_standing): from `measured`, the cards' work measured
+// after the run (train --standing), else from the run itself when it did the
+// cards' work, else an estimate labelled as one and no verdict.
+std::string format_reference_standing(const train::RunRecord& run, const bench::Standing* measured,
+                                      const std::string& program);
 
-// Writes run_dir/report.html (the run, with the Titan RTX's published
-// figures beside it) and returns its path.
-std::filesystem::path write_run_report(const std::filesystem::path& run_dir);
+// Writes report.html into the run's folder (the run, with the Titan RTX's
+// published figures beside it) and returns its path.
+std::filesystem::path write_run_report(const train::RunRecord& run);
 
 // "Next:" and three commands: train on your own folder, bench, doctor.
 std::string format_next_commands(const std::string& program);

@@ -9,14 +9,16 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "bench/bench_matrix.h"
 #include "bench/bench_runner.h"
+#include "bench/bench_session.h"
 #include "bench/printers.h"
 #include "bench/scaling.h"
+#include "bench/scaling_runner.h"
 #include "cli/commands.h"
 #include "cli/image_limit_flag.h"
+#include "cli/option_checks.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
 #include "core/atomic_file.h"
@@ -55,7 +57,7 @@ struct BenchFlags {
   // Data-parallel (under launch, torchrun or srun), and --scaling N.
   std::string dist_backend = "auto";
   bool overlap = true;
-  int dist_timeout = 300;
+  std::optional<int> dist_timeout;  // --dist-timeout when given (dist::resolve_collective_timeout)
   int scaling = 0;  // 0: one bench; N: the bench under 1..N local ranks
 };
 
@@ -81,7 +83,7 @@ CLI::Option* add_list_option(CLI::App* cmd, const std::string& name, std::string
       ->default_str(*list);
 }
 
-bench::BenchMatrix matrix_from(const BenchFlags& flags) {
+bench::BenchMatrix matrix_from(const BenchFlags& flags, const std::optional<dist::LaunchIdentity>& identity) {
   bench::BenchMatrix matrix;
   matrix.models = bench::parse_text_list(flags.models, "--model");
   matrix.devices = bench::parse_text_list(flags.devices, "--device");
@@ -91,7 +93,7 @@ bench::BenchMatrix matrix_from(const BenchFlags& flags) {
   matrix.channels_last = bench::parse_layout_list(flags.channels_last);
   matrix.inputs = bench::parse_text_list(flags.inputs, "--input");
   // "0" (the default) is one worker per available core, as in `train`.
-  matrix.workers = flags.workers == "0" ? std::vector<int>{train::rank_core_share()}
+  matrix.workers = flags.workers == "0" ? std::vector<int>{train::rank_core_share(identity)}
                                         : bench::parse_int_list(flags.workers, "--workers");
   matrix.modes = bench::parse_modes(flags.mode);
   // Unknown names fail here, before any test runs, rather than as N failed rows.
@@ -109,8 +111,9 @@ bench::BenchMatrix matrix_from(const BenchFlags& flags) {
 
 // In a data-parallel job (torchrun's or Slurm's environment), this rank's
 // place in it; null for a lone bench. Every rank runs on the one --device.
-std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, const bench::BenchMatrix& matrix) {
-  if (!train::launch_identity()) {
+std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, const bench::BenchMatrix& matrix,
+                                                    const std::optional<dist::LaunchIdentity>& identity) {
+  if (!identity) {
     if (!flags.overlap) std::fprintf(stderr, "note: --no-overlap has no effect in a single process\n");
     return nullptr;
   }
@@ -118,26 +121,29 @@ std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, con
     throw UsageError("--device: a data-parallel bench runs every rank on one kind of device; give one (got " +
                      core::join(matrix.devices) + ")");
   }
-  if (flags.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
   train::DataParallelOptions options;
   options.backend = flags.dist_backend;
   options.buckets.overlap = flags.overlap;
-  options.timeout = dist::launch_timeout(std::chrono::seconds(flags.dist_timeout));
-  return train::join_data_parallel(options, train::rank_device(matrix.devices.front()));
+  // One source for the collective timeout: the flag given, else launch's, else 300.
+  options.timeout = std::chrono::seconds(dist::resolve_collective_timeout(flags.dist_timeout, identity));
+  const train::Execution execution = train::resolve_execution({matrix.devices.front(), "off", false}, identity);
+  return train::join_data_parallel(options, execution.device, identity);
 }
 
-int run_scaling(const BenchFlags& flags);  // below
+int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentity>& identity);  // below
 
 int run_bench(BenchFlags flags) {
-  if (flags.scaling > 0) return run_scaling(flags);
+  // Who this process is in a data-parallel job: read once, passed down.
+  const std::optional<dist::LaunchIdentity> identity = dist::read_launch_environment(dist::process_environment());
+  if (flags.scaling > 0) return run_scaling(flags, identity);
   const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
-  const bench::BenchMatrix matrix = matrix_from(flags);
+  const bench::BenchMatrix matrix = matrix_from(flags, identity);
   const std::vector<bench::BenchCase> tests = bench::expand(matrix);
   flags.options.data = flags.data;
   bench::validate(flags.options, tests);
-  core::configure_threads(flags.threads == 0 ? train::rank_core_share() : flags.threads);
+  core::configure_threads(flags.threads == 0 ? train::rank_core_share(identity) : flags.threads);
   core::install_interrupt_handlers();
-  const std::unique_ptr<train::DataParallel> parallel = join_bench_job(flags, matrix);
+  const std::unique_ptr<train::DataParallel> parallel = join_bench_job(flags, matrix, identity);
   flags.options.parallel = parallel.get();
   // Rank 0 speaks for a data-parallel job: the others print, store and
   // sample nothing (their errors still reach stderr).
@@ -153,47 +159,19 @@ int run_bench(BenchFlags flags) {
   const std::unique_ptr<telemetry::Sampler> sampler = start_telemetry(speaks ? flags.telemetry_interval : 0.0);
   std::fflush(stderr);
 
-  core::Table table{"bench_results", store::bench_columns(), {}};
-  int failed = 0;
-  bool stopped = false;
+  bench::BenchSessionResult session;
   {
     const bool live = speaks && !flags.no_progress && train::ProgressBoard::is_terminal(stderr);
     train::ProgressBoard board(speaks ? stderr : nullptr, live);
-    bench::BenchRunner runner(flags.options, board, sampler.get());
-    board.begin_outer("Tests", static_cast<std::int64_t>(tests.size()));
-    for (std::size_t i = 0; i < tests.size() && !(stopped = runner.stop_requested()); ++i) {
-      if (i > 0 && flags.delay_seconds > 0) {
-        std::this_thread::sleep_for(std::chrono::duration<double>(flags.delay_seconds));
-      }
-      store::BenchRow row;
-      try {
-        row = runner.run(tests[i]);
-      } catch (const bench::BenchInterrupted&) {
-        board.message("interrupted during: " + bench::describe(tests[i]));
-        stopped = true;
-        break;
-      }
-      if (row.status != "ok") {
-        ++failed;
-        board.message("failed: " + bench::describe(tests[i]) + ": " + row.error);
-      } else if (!row.note.empty()) {
-        board.message(bench::describe(tests[i]) + ": " + row.note);
-      }
-      if (results_store) {
-        try {
-          const std::int64_t id = results_store->insert_bench(row);
-          results_store->insert_telemetry(store::ResultKind::kBench, id, runner.last_test_telemetry());
-        } catch (const Error& error) {
-          board.message(std::string("warning: row not stored: ") + error.what());
-        }
-      }
-      table.rows.push_back(store::to_row(row));
-      board.advance_outer();
-    }
-    board.end_outer();
+    session = bench::run_bench_session(tests, flags.options, board, sampler.get(),
+                                       results_store ? &*results_store : nullptr, flags.delay_seconds);
   }
+  const bool stopped = session.interrupted;
+  const int failed = session.failed;
   if (!speaks) return stopped ? 128 + std::max(core::interrupt_signal(), SIGINT) : (failed > 0 ? 1 : 0);
 
+  core::Table table{"bench_results", store::bench_columns(), {}};
+  for (const store::BenchRow& row : session.rows) table.rows.push_back(store::to_row(row));
   const std::string text = bench::format_table(table, format);
   if (flags.output_file.empty()) {
     std::fputs(text.c_str(), stdout);
@@ -229,10 +207,12 @@ std::vector<std::string> rank_bench_command(const BenchFlags& flags, const std::
                                    "--repetitions", std::to_string(flags.options.repetitions),
                                    "--warmup-steps", std::to_string(flags.options.warmup_steps),
                                    "--steps", std::to_string(flags.options.steps),
+                                   "--seconds", core::format("%g", flags.options.timed_seconds),
                                    "--seed", std::to_string(flags.options.seed),
                                    "--threads", std::to_string(flags.threads),
                                    "--dist-backend", flags.dist_backend,
-                                   "--dist-timeout", std::to_string(flags.dist_timeout),
+                                   "--dist-timeout",
+                                   std::to_string(dist::resolve_collective_timeout(flags.dist_timeout, std::nullopt)),
                                    "--output", "json",
                                    "--output-file", output,
                                    "--no-db", "--no-progress", "--no-telemetry"};
@@ -243,60 +223,27 @@ std::vector<std::string> rank_bench_command(const BenchFlags& flags, const std::
   return args;
 }
 
-std::vector<store::BenchRow> read_bench_rows(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw RunError("bench --scaling: a rank wrote no table at " + file.string());
-  const nlohmann::json rows = nlohmann::json::parse(in);
-  std::vector<store::BenchRow> out;
-  for (const nlohmann::json& row : rows) out.push_back(store::bench_row_from_json(row));
-  return out;
-}
-
 // `bench --scaling N`: the same bench under `launch` with 1, 2, ... N local
 // ranks, one after the other, and the table of how the job's images/s grew.
-int run_scaling(const BenchFlags& flags) {
-  if (train::launch_identity()) {
+int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentity>& identity) {
+  if (identity) {
     throw UsageError("--scaling starts its own ranks (1 to N on this machine): run it alone, not under launch, "
                      "torchrun or srun");
   }
   const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
   bench::BenchOptions checked = flags.options;
   checked.data = flags.data;
-  const bench::BenchMatrix matrix = matrix_from(flags);
+  const bench::BenchMatrix matrix = matrix_from(flags, identity);
   bench::validate(checked, bench::expand(matrix));
   if (matrix.devices.size() != 1) throw UsageError("--scaling: give one --device (every rank runs on its kind)");
   std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
 
-  std::string scratch_template = (std::filesystem::temp_directory_path() / "trainbench-scaling-XXXXXX").string();
-  if (!mkdtemp(scratch_template.data())) throw RunError("bench --scaling: cannot create a folder in /tmp");
-  // Removed however this ends (a rank's bad table throws).
-  struct Scratch {
-    std::filesystem::path path;
-    ~Scratch() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  } scratch{scratch_template};
-  std::vector<store::BenchRow> rows;
-  int code = 0;
-  for (int ranks = 1; ranks <= flags.scaling; ++ranks) {
-    std::fprintf(stderr, "bench --scaling: %d rank(s) (%d of %d)\n", ranks, ranks, flags.scaling);
-    std::fflush(stderr);
-    const std::filesystem::path output = scratch.path / ("ranks-" + std::to_string(ranks) + ".json");
-    dist::LaunchPlan plan;
-    plan.nproc_per_node = ranks;
-    plan.master_port = dist::free_loopback_port();
-    plan.timeout_seconds = flags.dist_timeout;
-    plan.command = rank_bench_command(flags, output.string());
-    plan.program_name = program_invocation_name;
-    code = dist::run_local_ranks(plan, "/proc/self/exe");
-    if (code != 0) {
-      std::fprintf(stderr, "bench --scaling: the bench with %d rank(s) failed (exit code %d)%s\n", ranks, code,
-                   rows.empty() ? "" : "; the table shows the world sizes before it");
-      break;
-    }
-    for (store::BenchRow& row : read_bench_rows(output)) rows.push_back(std::move(row));
-  }
+  const int timeout = dist::resolve_collective_timeout(flags.dist_timeout, std::nullopt);
+  bench::ScalingSeries series = bench::run_scaling_series(
+      flags.scaling, timeout, [&](const std::string& output) { return rank_bench_command(flags, output); },
+      "/proc/self/exe", program_invocation_name);
+  const std::vector<store::BenchRow>& rows = series.rows;
+  const int code = series.exit_code;
   if (rows.empty()) return code;
 
   if (results_store) {
@@ -330,7 +277,8 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   add_list_option(cmd, "--device", &flags->devices, "LIST of devices: auto, cpu, cuda[:N], xpu[:N], mps");
   add_list_option(cmd, "--img-size", &flags->image_sizes, "LIST of square input sizes (pixels)");
   add_list_option(cmd, "-b,--batch-size", &flags->batch_sizes, "LIST of batch sizes");
-  add_list_option(cmd, "--amp", &flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)");
+  add_list_option(cmd, "--amp", &flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)")
+      ->check(list_of({"auto", "off", "bf16", "fp16"}));
   add_list_option(cmd, "--channels-last", &flags->channels_last,
                   "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the device's default)");
   add_list_option(cmd, "--input", &flags->inputs,
@@ -338,14 +286,20 @@ void add_bench_command(CLI::App& app, int* exit_code) {
                   "(the data pipeline from --data: decode, resize, copy, augment)");
   add_list_option(cmd, "--workers", &flags->workers, "LIST of loader threads for real input (0: one per available core)");
   cmd->add_option("--data", flags->data, "Image folder (DATA/<class>/*.jpg|png) for --input real");
-  cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")->capture_default_str();
+  cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")
+      ->capture_default_str()->check(one_of({"train", "infer", "both"}));
   cmd->add_option("-r,--repetitions", flags->options.repetitions, "Timed windows per test")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive_whole_number());
   cmd->add_option("--warmup-steps", flags->options.warmup_steps, "Untimed steps first (the first is the cold step)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--steps", flags->options.steps, "Timed steps per repetition")->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--steps", flags->options.steps, "Timed steps per repetition")
+      ->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--seconds", flags->options.timed_seconds,
+                  "Instead of --steps: choose the timed steps per test from the warm-up's step time, so that all its "
+                  "timed windows take about this many seconds (a slow CPU then times a few steps, a GPU many)")
+      ->check(non_negative_number("seconds; 0: use --steps"));
   cmd->add_option("--delay", flags->delay_seconds, "Seconds to wait between tests (lets a GPU cool down)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative_number("seconds"));
   cmd->add_flag("--detail", flags->options.detail,
                 "Also time each phase of a step (data wait, forward, backward, optimizer) with the device "
                 "synchronised between phases, over extra steps after the timed ones");
@@ -353,9 +307,11 @@ void add_bench_command(CLI::App& app, int* exit_code) {
                 "Also measure the device's matrix-product rate in each precision, and each test's share of it");
   cmd->add_flag("!--no-retry", flags->options.retry_oom, "On out of memory, fail the test instead of halving the batch");
   cmd->add_option("--threads", flags->threads, "Compute threads (0: one per available core)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", flags->options.seed, "Seed of the weights and the synthetic batch")->capture_default_str();
-  cmd->add_option("-o,--output", flags->output_format, "Table format: md, csv, json, jsonl, sql")->capture_default_str();
+      ->capture_default_str()->check(non_negative_whole_number("0: one per available core"));
+  cmd->add_option("--seed", flags->options.seed, "Seed of the weights and the synthetic batch")
+      ->capture_default_str()->check(non_negative_whole_number({}, UINT64_MAX));
+  cmd->add_option("-o,--output", flags->output_format, "Table format: md, csv, json, jsonl, sql")
+      ->capture_default_str()->check(one_of({"md", "csv", "json", "jsonl", "sql"}, {}, {"markdown"}));
   cmd->add_option("--output-file", flags->output_file, "Write the table to this file instead of stdout");
   add_store_flags(cmd, &flags->store);
   add_telemetry_flags(cmd, &flags->telemetry_interval);
@@ -368,25 +324,30 @@ void add_bench_command(CLI::App& app, int* exit_code) {
                   "Run the bench under 1, 2, ... N local ranks in turn (as `launch --nproc-per-node K`, the cores "
                   "shared between them, or a GPU each) and print each world size's images/s and its efficiency "
                   "against K x one rank's")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_whole_number("local ranks"))
       ->group(kParallel);
   cmd->add_option("--dist-backend", flags->dist_backend, "auto (NCCL for CUDA devices, Gloo otherwise), gloo or nccl")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->check(one_of({"auto", "gloo", "nccl"}))
       ->group(kParallel);
   cmd->add_flag("!--no-overlap", flags->overlap,
                 "All-reduce the gradients after the backward pass instead of during it, bucket by bucket (to "
                 "measure what the overlap gains, with --detail's backward ms and the all-reduce wait)")
       ->group(kParallel);
-  cmd->add_option("--dist-timeout", flags->dist_timeout,
-                  "Seconds a rank waits for the others (rendezvous, each collective) before failing")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
-      ->group(kParallel);
+  auto dist_timeout = std::make_shared<int>(dist::kDefaultCollectiveTimeoutSeconds);
+  CLI::Option* dist_timeout_option =
+      cmd->add_option("--dist-timeout", *dist_timeout,
+                      "Seconds a rank waits for the others (rendezvous, each collective) before failing. Given here it "
+                      "wins; else what `launch --timeout` passed; else 300")
+          ->check(positive_whole_number("seconds"))
+          ->group(kParallel);
   // For tests: makes batches above N fail as out of memory, to exercise the
   // back-off on a machine that has plenty.
   cmd->add_option("--simulate-oom-above", flags->options.simulate_oom_above)->group("");
-  cmd->callback([flags, exit_code] { *exit_code = run_bench(*flags); });
+  cmd->callback([flags, dist_timeout, dist_timeout_option, exit_code] {
+    if (dist_timeout_option->count() > 0) flags->dist_timeout = *dist_timeout;
+    *exit_code = run_bench(*flags);
+  });
 }
 
 }  // namespace trainbench::cli

@@ -6,6 +6,7 @@
 #include "bench/compare_report.h"
 #include "bench/reference_figures.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "core/error.h"
 #include "store/results_store.h"
 
@@ -17,6 +18,7 @@ struct CompareOptions {
   std::string reference;
   std::string database;
   std::string output = "md";
+  bench::CompareOptions compare;  // --normalise
 };
 
 // Two sides with one name (two folders called "run") would make the table
@@ -32,7 +34,7 @@ void make_labels_distinct(std::string* a, std::string* b, const std::string& a_a
 }
 
 bench::Comparison compare_two(const std::string& a_argument, const std::string& b_argument,
-                              const std::filesystem::path& database) {
+                              const std::filesystem::path& database, const bench::CompareOptions& options) {
   bench::CompareInput a = bench::load_compare_input(a_argument, database);
   bench::CompareInput b = bench::load_compare_input(b_argument, database);
   if (a.kind != b.kind) {
@@ -41,20 +43,20 @@ bench::Comparison compare_two(const std::string& a_argument, const std::string& 
   }
   if (a.kind == bench::CompareInput::Kind::kTrainingRun) {
     make_labels_distinct(&a.training.label, &b.training.label, a_argument, b_argument);
-    return bench::compare_training_runs(a.training, b.training);
+    return bench::compare_training_runs(a.training, b.training, options);
   }
   make_labels_distinct(&a.bench.label, &b.bench.label, a_argument, b_argument);
   return bench::compare_benches(a.bench, b.bench);
 }
 
 bench::Comparison compare_with_reference(const std::string& name, const std::string& argument,
-                                         const std::filesystem::path& database) {
+                                         const std::filesystem::path& database, const bench::CompareOptions& options) {
   const bench::ReferenceFigures& reference = bench::find_reference(name);
   const bench::CompareInput input = bench::load_compare_input(argument, database);
   if (input.kind == bench::CompareInput::Kind::kTrainingRun) {
-    return bench::compare_training_runs(reference.side, input.training);
+    return bench::compare_training_runs(reference.side, input.training, options);
   }
-  return bench::compare_reference_with_bench(reference.side, input.bench);
+  return bench::compare_reference_with_bench(reference.side, input.bench, options);
 }
 
 int run_compare(const CompareOptions& options) {
@@ -72,13 +74,13 @@ int run_compare(const CompareOptions& options) {
                        " takes one run to hold against it (a run folder, a bench file or a stored id), got " +
                        std::to_string(options.inputs.size()));
     }
-    comparison = compare_with_reference(options.reference, options.inputs[0], database);
+    comparison = compare_with_reference(options.reference, options.inputs[0], database, options.compare);
   } else {
     if (options.inputs.size() != 2) {
       throw UsageError("compare takes two results, A and B (run folders, bench JSON files or stored ids), or "
                        "--reference NAME and one; got " + std::to_string(options.inputs.size()));
     }
-    comparison = compare_two(options.inputs[0], options.inputs[1], database);
+    comparison = compare_two(options.inputs[0], options.inputs[1], database, options.compare);
   }
   std::printf("%s", bench::format_comparison(comparison, format).c_str());
   return 0;  // a slower B is a finding, not a failure
@@ -93,14 +95,22 @@ void add_compare_command(CLI::App& app, int* exit_code) {
       "Put two results side by side: throughput with the ratio B/A and whether the difference is larger than the "
       "run-to-run spread; for training runs also final loss and accuracy against seed-to-seed noise. A and B are run "
       "folders, bench JSON/JSONL files (`bench -o json`), stored bench row ids (ID or bench:ID) or stored training "
-      "runs (train:ID). `--reference titan-rtx RUN` holds a run against the reference workload's published figures.");
+      "runs (train:ID). `--reference titan-rtx RUN` holds a run against the reference workload's published figures. "
+      "Only the same work (model, image size, batch, mode) gets a faster/slower verdict; otherwise the differing "
+      "settings are listed instead.");
   cmd->add_option("inputs", options->inputs, "A and B (or one result with --reference)");
   cmd->add_option("--reference", options->reference,
                   "Compare with published figures of the reference workload: titan-rtx, arc-a770, "
                   "arc-a770-blocked-layout, arc-a770-wsl, arc-a770-wsl-windows-drive; `list` shows them");
   cmd->add_option("--db", options->database,
                   "Results database for stored ids (default: $TRAINBENCH_DB, else ~/.local/share/trainbench/results.db)");
-  cmd->add_option("-o,--output", options->output, "Output format: md or json")->capture_default_str();
+  cmd->add_option("-o,--output", options->output, "Output format: md or json")
+      ->capture_default_str()
+      ->check(one_of({"md", "json"}));
+  cmd->add_flag("--normalise,--normalize", options->compare.normalise,
+                "Between different work (model, image size, batch or mode differ, which otherwise get no verdict): "
+                "estimate B at A's work from the FLOP/s B achieved and the FLOPs per image of each, labelled as an "
+                "estimate");
   cmd->callback([options, exit_code] { *exit_code = run_compare(*options); });
 }
 

@@ -7,10 +7,12 @@
 
 #include "cli/commands.h"
 #include "cli/image_limit_flag.h"
+#include "cli/option_checks.h"
 #include "core/device.h"
 #include "core/memory_format.h"
 #include "core/precision.h"
 #include "core/error.h"
+#include "train/execution.h"
 #include "core/threads.h"
 #include "data/data_verify.h"
 #include "data/fashion_mnist.h"
@@ -37,10 +39,12 @@ void add_synth(CLI::App& data, int* exit_code) {
       "synth", "Generate a synthetic stand-in for the HaGRID gesture data set: JPEG pictures of drawn hands whose\n"
                "finger pattern and orientation encode HaGRID's 19 classes. Deterministic for a seed.");
   cmd->add_option("--out", *out, "Folder to create (must not exist or be empty)")->required();
-  cmd->add_option("--classes", options->classes, "How many of HaGRID's 19 classes")->capture_default_str()->check(CLI::Range(2, 19));
-  cmd->add_option("--per-class", options->per_class, "Images per class")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", options->seed, "Seed; the same seed gives the same files")->capture_default_str();
-  cmd->add_option("--threads", options->threads, "Generator threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--classes", options->classes, "How many of HaGRID's 19 classes")->capture_default_str()->check(whole_number_in(2, 19));
+  cmd->add_option("--per-class", options->per_class, "Images per class")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--seed", options->seed, "Seed; the same seed gives the same files")
+      ->capture_default_str()->check(non_negative_whole_number({}, UINT64_MAX));
+  cmd->add_option("--threads", options->threads, "Generator threads (0: all cores)")
+      ->capture_default_str()->check(non_negative_whole_number("0: all cores"));
   cmd->callback([options, out, exit_code] {
     options->out = *out;
     const data::SynthSummary summary = data::write_synthetic_dataset(*options, counter("synth"));
@@ -89,8 +93,10 @@ int run_bench(const BenchOptions& options) {
   bench.loader.workers = options.workers > 0 ? options.workers : core::available_cores();
   bench.loader.dct_scaling = options.dct_scaling;
   bench.augment.kind = data::parse_augment_kind(options.augment);
-  bench.device = core::resolve_device(options.device);
-  bench.format = core::memory_format(core::default_channels_last(bench.device, core::default_amp_mode(bench.device)));
+  // The layout the device trains in by default: the batches are made in it.
+  const train::Execution execution = train::resolve_execution({options.device, "auto", std::nullopt}, std::nullopt);
+  bench.device = execution.device;
+  bench.format = execution.memory_format();
   bench.seconds = options.seconds;
   const data::ImageFolder folder = data::scan_image_folder(options.data);
   const bool terminal = !options.json && isatty(fileno(stderr));
@@ -106,7 +112,7 @@ int run_bench(const BenchOptions& options) {
                                         {"workers", r.workers},
                                         {"cores", r.cores},
                                         {"threads", threads},
-                                        {"img_size", options.image_size},
+                                        {"image_size", options.image_size},
                                         {"batch_size", options.batch_size},
                                         {"augment", options.augment},
                                         {"device", core::device_id(bench.device)},
@@ -128,19 +134,20 @@ void add_bench(CLI::App& data, int* exit_code) {
       "bench", "Measure the input pipeline alone (decode, ResizePad, augmentation, normalisation; no model): "
                "training images/s, and per core, to tell whether this storage and CPU can feed a GPU.");
   cmd->add_option("--data", options->data, "Image folder: DATA/<class>/*.jpg|png")->required();
-  cmd->add_option("--img-size", options->image_size, "Square size after ResizePad")->capture_default_str()->check(CLI::Range(8, 4096));
-  cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--workers", options->workers, "Loader threads (0: one per available core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--img-size", options->image_size, "Square size after ResizePad")->capture_default_str()->check(whole_number_in(8, 4096, "pixels"));
+  cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--workers", options->workers, "Loader threads (0: one per available core)")
+      ->capture_default_str()->check(non_negative_whole_number("0: one per available core"));
   cmd->add_option("--threads", options->threads, "Threads for augmentation and normalisation (0: all cores)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative_whole_number("0: all cores"));
   cmd->add_option("--device", options->device,
                   "Where training would run: batches go there for augmentation and normalisation, as in training "
                   "(auto, cpu, cuda[:N], ...)")
       ->capture_default_str();
   cmd->add_option("--augment", options->augment, "trivial-wide or none")
-      ->capture_default_str()->check(CLI::IsMember({"trivial-wide", "none"}));
+      ->capture_default_str()->check(one_of({"trivial-wide", "none"}));
   cmd->add_option("--seconds", options->seconds, "How long to measure, after 5 warm-up batches")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive_number("seconds"));
   cmd->add_flag("!--no-dct-scaling", options->dct_scaling, "Decode JPEGs at full size (to measure what DCT scaling gains)");
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   add_max_image_pixels_flag(cmd);
@@ -189,7 +196,7 @@ void add_verify(CLI::App& data, int* exit_code) {
                 "names), and the counts per class. Exit code 1 if any image is bad, 2 if DIR cannot be scanned.");
   cmd->add_option("DIR", options->folder, "Image folder: DIR/<class>/*.jpg|png")->required();
   cmd->add_option("--workers", options->workers, "Decoding threads (0: one per available core)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative_whole_number("0: one per available core"));
   cmd->add_flag("--json", options->json, "Print the report as JSON");
   add_max_image_pixels_flag(cmd);
   cmd->callback([options, exit_code] { *exit_code = run_verify(*options); });

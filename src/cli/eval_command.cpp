@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/execution_flags.h"
 #include "cli/image_limit_flag.h"
 #include "core/threads.h"
@@ -14,7 +15,7 @@ namespace {
 struct EvalOptions {
   std::string run_dir;
   std::string data;
-  train::ExecutionRequest execution;
+  train::ExecutionRequest execution{"auto", "off", std::nullopt};  // full precision unless asked
   int batch_size = 64;
   int workers = 0;
   int threads = 0;
@@ -95,9 +96,11 @@ void add_eval_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--data", options->data, "Image folder with one sub-folder per class (names as in training)")->required();
   add_execution_flags(cmd, &options->execution.device, &options->execution.amp, &options->execution.channels_last,
                       "auto: the device's usual choice (fp16 on NVIDIA, bf16 on XPU/MPS, off on CPU).");
-  cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--workers", options->workers, "Loader threads (0: one per core)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("-b,--batch-size", options->batch_size, "Images per batch")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--workers", options->workers, "Loader threads (0: one per core)")
+      ->capture_default_str()->check(non_negative_whole_number("0: one per core"));
+  cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")
+      ->capture_default_str()->check(non_negative_whole_number("0: all cores"));
   cmd->add_flag("--json", options->json, "Print the result as JSON");
   add_max_image_pixels_flag(cmd);
   cmd->add_flag("!--no-progress", options->progress, "No progress bar");

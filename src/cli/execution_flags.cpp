@@ -1,5 +1,6 @@
 #include "cli/execution_flags.h"
 
+#include "cli/option_checks.h"
 namespace trainbench::cli {
 
 void add_execution_flags(CLI::App* cmd, std::string* device, std::string* amp, std::optional<bool>* channels_last,
@@ -10,7 +11,7 @@ void add_execution_flags(CLI::App* cmd, std::string* device, std::string* amp, s
                   "Mixed precision: off, bf16 or fp16 (fp16 adds a gradient scaler when training), or auto. " +
                       amp_default)
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "off", "bf16", "fp16"}));
+      ->check(one_of({"auto", "off", "bf16", "fp16"}));
   CLI::Option* on = cmd->add_flag_callback(
       "--channels-last", [channels_last] { *channels_last = true; },
       "Activations and convolution weights in NHWC layout (default: whichever layout measured faster for the "

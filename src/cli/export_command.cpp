@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "core/error.h"
 #include "deploy/export_run.h"
 
@@ -52,7 +53,8 @@ void add_export_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--opset", request.onnx.opset,
                   "ONNX: operator set version, " + std::to_string(deploy::kMinOpset) + " to " +
                       std::to_string(deploy::kMaxOpset) + " (13 for runtimes older than 2022)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number(std::to_string(deploy::kMinOpset) + " to " + std::to_string(deploy::kMaxOpset)));
   cmd->add_flag("--no-fold-bn", flags->no_fold_bn,
                 "ONNX: keep BatchNormalization nodes instead of folding them into the convolutions");
   cmd->add_flag("--with-preprocessing", request.onnx.with_preprocessing,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "dist/local_launcher.h"
 
 namespace trainbench::cli {
@@ -30,19 +31,23 @@ void add_launch_command(CLI::App& app, int* exit_code) {
       "train --data data/gestures\n"
       "One machine: trainbench launch --nproc-per-node 2 -- train --data data/gestures");
   cmd->add_option("--nproc-per-node", plan->nproc_per_node, "Ranks to start on this machine (one per GPU, usually)")
-      ->capture_default_str();
-  cmd->add_option("--nnodes", plan->nnodes, "Machines in the job")->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number("1 or more"));
+  cmd->add_option("--nnodes", plan->nnodes, "Machines in the job")->capture_default_str()->check(whole_number("1 or more"));
   cmd->add_option("--node-rank", plan->node_rank, "This machine's number, 0 to --nnodes - 1 (0 runs the master)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number("0 to --nnodes - 1"));
   cmd->add_option("--master-addr", plan->master_addr,
                   std::string("Address of node 0, where the ranks meet (default ") + dist::kDefaultMasterAddress +
                       ", which only one machine can use: required with --nnodes above 1)");
   cmd->add_option("--master-port", plan->master_port, "TCP port on the master where the ranks meet")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number("a port, 1 to 65535"));
   cmd->add_option("--timeout", plan->timeout_seconds,
                   "Seconds the ranks get to stop once asked (Ctrl-C, another rank failed) before SIGKILL; also "
                   "their wait for each other at the start")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(whole_number("seconds, 1 or more"));
   // Everything after -- is the command, verbatim (its own flags included):
   // a positional list takes it, since CLI11 stops reading options at --.
   cmd->add_option("command", plan->command, "The command each rank runs, after --: train ... or bench ...");

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "cli/execution_flags.h"
 #include "cli/image_limit_flag.h"
 #include "core/threads.h"
@@ -13,7 +14,7 @@ namespace {
 struct PredictOptions {
   std::string run_dir;
   std::vector<std::string> images;
-  train::ExecutionRequest execution;
+  train::ExecutionRequest execution{"auto", "off", std::nullopt};  // full precision unless asked
   int top_k = 5;
   int threads = 0;
   bool json = false;
@@ -46,10 +47,12 @@ void add_predict_command(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("predict", "Classify images with a trained run (same preprocessing as validation).");
   cmd->add_option("--run", options->run_dir, "Run folder written by `trainbench train`")->required();
   cmd->add_option("images", options->images, "JPEG or PNG files")->required();
-  cmd->add_option("--top-k", options->top_k, "How many classes to show per image")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--top-k", options->top_k, "How many classes to show per image")
+      ->capture_default_str()->check(positive_whole_number());
   add_execution_flags(cmd, &options->execution.device, &options->execution.amp, &options->execution.channels_last,
                       "auto: the device's usual choice (fp16 on NVIDIA, bf16 on XPU/MPS, off on CPU).");
-  cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", options->threads, "Compute threads (0: all cores)")
+      ->capture_default_str()->check(non_negative_whole_number("0: all cores"));
   cmd->add_flag("--json", options->json, "Print the predictions as JSON");
   add_max_image_pixels_flag(cmd);
   cmd->callback([options, exit_code] { *exit_code = run_predict(*options); });

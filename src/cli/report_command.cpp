@@ -8,6 +8,7 @@
 #include "core/provenance.h"
 #include "bench/reference_figures.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/text.h"
@@ -123,7 +124,7 @@ void add_report_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--db", options->db, "Results database for --db-filter (default: as `trainbench results`)");
   cmd->add_option("--reference", options->references,
                   "Also show the workload's published figures (repeatable): " + core::join(reference_names()))
-      ->check(CLI::IsMember(reference_names()));
+      ->check(one_of(reference_names()));
   cmd->add_option("-o,--output", options->output, "The report: FILE.html or FILE.md")->capture_default_str();
   cmd->callback([options, exit_code] { *exit_code = run_report(*options); });
 }

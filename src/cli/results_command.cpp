@@ -6,6 +6,7 @@
 
 #include "bench/printers.h"
 #include "cli/commands.h"
+#include "cli/option_checks.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "store/results_store.h"
@@ -83,11 +84,14 @@ void add_results_command(CLI::App& app, int* exit_code) {
                   "else ~/.local/share/trainbench/results.db)");
   cmd->add_option("--kind", options->kind, "What to list: bench rows or train runs")
       ->capture_default_str()
-      ->check(CLI::IsMember({"bench", "train"}));
+      ->check(one_of({"bench", "train"}));
   cmd->add_option("--filter", options->filters,
                   "COLUMN OP VALUE with OP one of = != < > <= >= ~ (substring, any case); repeatable");
-  cmd->add_option("--last", options->last, "Only the newest N (0: all)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("-o,--output", options->output, "Output format: md, csv, json, jsonl, sql")->capture_default_str();
+  cmd->add_option("--last", options->last, "Only the newest N (0: all)")
+      ->check(non_negative_whole_number("0: all"));
+  cmd->add_option("-o,--output", options->output, "Output format: md, csv, json, jsonl, sql")
+      ->capture_default_str()
+      ->check(one_of({"md", "csv", "json", "jsonl", "sql"}, {}, {"markdown"}));
   cmd->callback([options, exit_code] { *exit_code = run_results(*options); });
 }
 

@@ -7,18 +7,20 @@
 #include <fstream>
 #include <memory>
 
+#include "bench/standing.h"
 #include "cli/after_training.h"
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
 #include "cli/image_limit_flag.h"
+#include "cli/option_checks.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
-#include "core/collect_provenance.h"
 #include "core/device.h"
 #include "core/error.h"
 #include "train/run_folder.h"
 #include "core/interrupt.h"
 #include "core/text.h"
+#include "dist/launch_environment.h"
 #include "models/registry.h"
 #include "telemetry/telemetry_log.h"
 #include "train/data_parallel.h"
@@ -37,19 +39,18 @@ std::string default_output(const std::string& model) {
   return "runs/" + model + "-" + stamp;
 }
 
-// Adds the finished (or interrupted) run to the results store, with the
-// config.json the trainer wrote (settings resolved: device, amp, layout).
-void store_run(const train::TrainConfig& config, const train::RunSummary& summary, const StoreFlags& flags) {
+// Adds the finished (or interrupted) run to the results store: its
+// summary.json and config.json as the record holds them (settings resolved:
+// device, amp, layout) and the provenance the run wrote.
+void store_run(const train::RunRecord& run, const StoreFlags& flags) {
   std::optional<store::ResultsStore> results = open_store_for_writing(flags);
   if (!results) return;
-  const std::filesystem::path run_dir = std::filesystem::absolute(config.output);
+  const std::filesystem::path run_dir = std::filesystem::absolute(run.folder);
   store::TrainRecord record;
   record.run_dir = run_dir.string();
-  record.summary = train::to_json(summary);
-  std::ifstream config_file(run_dir / train::RunFiles::kConfig);
-  record.config = nlohmann::ordered_json::parse(config_file, nullptr, /*allow_exceptions=*/false);
-  if (record.config.is_discarded()) record.config = train::to_json(config);
-  record.provenance = core::collect_provenance(core::resolve_device(summary.device));
+  record.summary = train::to_json(run.finished_summary());
+  record.config = train::to_json(run.settings());
+  if (run.provenance) record.provenance = *run.provenance;
   try {
     const std::int64_t id = results->insert_train(record);
     results->insert_telemetry(store::ResultKind::kTrain, id,
@@ -63,16 +64,16 @@ void store_run(const train::TrainConfig& config, const train::RunSummary& summar
 // Where the run stands against the published cards, its report, and what to
 // run next. A run that could not be compared or reported still succeeded: say
 // why and go on.
-void tell_what_the_run_shows(const std::filesystem::path& run_dir, bool write_report) {
+void tell_what_the_run_shows(const train::RunRecord& run, bool write_report, const bench::Standing* measured) {
   try {
-    const std::string standing = format_reference_standing(run_dir);
+    const std::string standing = format_reference_standing(run, measured, program_invocation_name);
     if (!standing.empty()) std::printf("\n%s", standing.c_str());
   } catch (const Error& error) {
     std::fprintf(stderr, "trainbench: warning: no comparison with the published figures: %s\n", error.what());
   }
   if (write_report) {
     try {
-      std::printf("  report: %s\n", write_run_report(run_dir).c_str());
+      std::printf("  report: %s\n", write_run_report(run).c_str());
     } catch (const Error& error) {
       std::fprintf(stderr, "trainbench: warning: report.html not written: %s\n", error.what());
     }
@@ -92,20 +93,14 @@ std::optional<train::TrainConfig> resume_config(const std::filesystem::path& run
   if (!fs::is_regular_file(run_dir / train::RunFiles::kConfig, error)) {
     throw UsageError("--resume " + run_dir.string() + ": not a run folder (no config.json)");
   }
-  std::ifstream config_file(run_dir / train::RunFiles::kConfig);
-  const nlohmann::json json = nlohmann::json::parse(config_file, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) throw RunError((run_dir / train::RunFiles::kConfig).string() + " is not valid JSON");
-  train::TrainConfig config = train::train_config_from_json(json);
+  const train::RunRecord run = train::load_run_record(run_dir);
+  train::TrainConfig config = *run.config;
   config.output = run_dir;
   config.progress = flags.progress;
-  if (fs::is_regular_file(run_dir / train::RunFiles::kSummary, error)) {
-    std::ifstream summary_file(run_dir / train::RunFiles::kSummary);
-    const nlohmann::json summary = nlohmann::json::parse(summary_file, nullptr, /*allow_exceptions=*/false);
-    if (summary.is_object() && !summary.value("interrupted", false) && summary.value("stopped", std::string()).empty()) {
-      std::printf("%s is finished (%d epochs, %lld steps): nothing to resume\n", run_dir.c_str(), summary.value("epochs", 0),
-                  static_cast<long long>(summary.value("steps", std::int64_t{0})));
-      return std::nullopt;
-    }
+  if (run.summary && !run.summary->interrupted && run.summary->stopped.empty()) {
+    std::printf("%s is finished (%d epochs, %lld steps): nothing to resume\n", run_dir.c_str(), run.summary->epochs,
+                static_cast<long long>(run.summary->steps));
+    return std::nullopt;
   }
   *from_checkpoint = fs::is_regular_file(run_dir / train::RunFiles::kCheckpoint, error);
   if (!*from_checkpoint) {
@@ -115,7 +110,22 @@ std::optional<train::TrainConfig> resume_config(const std::filesystem::path& run
   return config;
 }
 
-int run_train(train::TrainConfig config, const StoreFlags& store_flags, const std::string& resume, bool write_report) {
+// train --standing: the cards' own work measured on the run's device once the
+// run is over (about a minute on a slow CPU), so the verdicts compare the same work.
+std::optional<bench::Standing> measure_cards_work(const train::RunSummary& summary, bool live,
+                                                  const bench::StandingOptions& options) {
+  std::printf("\nMeasuring the published cards' work here (%s, %d px, batch %d) for a like-for-like standing:\n",
+              bench::kCardModel, bench::kCardImageSize, bench::kCardBatchSize);
+  std::fflush(stdout);
+  train::ProgressBoard board(stdout, live);
+  return bench::measure_standing(core::resolve_device(summary.device), board, options);
+}
+
+int run_train(train::TrainConfig config, std::optional<int> dist_timeout_flag, const StoreFlags& store_flags,
+              const std::string& resume, bool write_report, bool measure_standing,
+              const bench::StandingOptions& standing_options) {
+  // Who this process is in a data-parallel job: read once, passed down.
+  const std::optional<dist::LaunchIdentity> identity = dist::read_launch_environment(dist::process_environment());
   bool from_checkpoint = false;
   if (!resume.empty()) {
     const std::optional<train::TrainConfig> resumed = resume_config(resume, config, &from_checkpoint);
@@ -125,28 +135,40 @@ int run_train(train::TrainConfig config, const StoreFlags& store_flags, const st
     throw UsageError("--data is required (or --resume RUN_DIR to continue a run)");
   }
   if (config.output.empty()) config.output = default_output(config.model);
+  // One source for the collective timeout: the flag given, else launch's,
+  // else 300 (a resumed run: its own).
+  config.dist_timeout = dist::resolve_collective_timeout(
+      dist_timeout_flag, identity, resume.empty() ? dist::kDefaultCollectiveTimeoutSeconds : config.dist_timeout);
   // In a data-parallel job rank 0 speaks for all: the other ranks draw no
   // bars and print, store and report nothing (their errors still reach stderr).
-  const std::optional<dist::LaunchIdentity> identity = train::launch_identity();
   if (identity && identity->rank != 0) {
-    train::RunSummary summary;
+    train::RunRecord run;
     {
       train::ProgressBoard board(nullptr, /*live=*/false);
-      summary = train::run_training(config, board, from_checkpoint);
+      run = train::run_training(config, identity, board, from_checkpoint);
     }
-    if (summary.interrupted) return 128 + std::max(core::interrupt_signal(), SIGINT);
-    return summary.stopped.empty() ? 0 : 1;
+    if (run.summary->interrupted) return 128 + std::max(core::interrupt_signal(), SIGINT);
+    return run.summary->stopped.empty() ? 0 : 1;
   }
   const bool live = config.progress && train::ProgressBoard::is_terminal(stdout);
-  train::RunSummary summary;
+  train::RunRecord run;
   {
     train::ProgressBoard board(stdout, live);
-    summary = train::run_training(config, board, from_checkpoint);
+    run = train::run_training(config, identity, board, from_checkpoint);
   }
+  const train::RunSummary& summary = run.finished_summary();
   std::printf("\n%s", train::format_summary_text(summary).c_str());
-  std::printf("  run folder: %s\n", config.output.c_str());
-  store_run(config, summary, store_flags);
-  tell_what_the_run_shows(config.output, write_report);
+  std::printf("  run folder: %s\n", run.folder.c_str());
+  store_run(run, store_flags);
+  std::optional<bench::Standing> standing;
+  if (measure_standing && !summary.interrupted && summary.train_images_per_sec > 0) {
+    try {
+      standing = measure_cards_work(summary, live, standing_options);
+    } catch (const Error& error) {
+      std::fprintf(stderr, "trainbench: warning: the cards' work was not measured: %s\n", error.what());
+    }
+  }
+  tell_what_the_run_shows(run, write_report, standing ? &*standing : nullptr);
   std::fflush(stdout);
   if (summary.interrupted) return 128 + core::interrupt_signal();
   return summary.stopped.empty() ? 0 : 1;
@@ -169,26 +191,31 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--val-data", config->val_data, "Separate validation folder (default: split --data)");
   cmd->add_option("--val-split", config->val_split, "Fraction of --data held out for validation")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()->check(number_in(0.0, 1.0, "the fraction of --data held out"));
   cmd->add_option("--model", config->model, "Architecture: " + core::join(models::model_names()))->capture_default_str();
   cmd->add_option("--img-size", config->image_size, "Square input size after ResizePad (pixels)")
-      ->capture_default_str()->check(CLI::Range(8, 4096));
-  cmd->add_option("-b,--batch-size", config->batch_size, "Images per batch")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--epochs", config->epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--lr", config->lr, "Peak learning rate of the OneCycle schedule")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--weight-decay", config->weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", config->seed, "Seed for the split, sample order and initial weights")->capture_default_str();
-  cmd->add_option("--workers", config->workers, "Loader threads (0: one per available core)")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(whole_number_in(8, 4096, "pixels"));
+  cmd->add_option("-b,--batch-size", config->batch_size, "Images per batch")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--epochs", config->epochs, "Passes over the training set")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--lr", config->lr, "Peak learning rate of the OneCycle schedule")
+      ->capture_default_str()->check(positive_number("the peak learning rate, e.g. 1e-3"));
+  cmd->add_option("--weight-decay", config->weight_decay, "AdamW weight decay")
+      ->capture_default_str()->check(non_negative_number("e.g. 0.01"));
+  cmd->add_option("--seed", config->seed, "Seed for the split, sample order and initial weights")
+      ->capture_default_str()->check(non_negative_whole_number({}, UINT64_MAX));
+  cmd->add_option("--workers", config->workers, "Loader threads (0: one per available core)")
+      ->capture_default_str()->check(non_negative_whole_number("0: one per available core"));
   cmd->add_option("--prefetch", config->prefetch_per_worker, "Batches each worker may prepare ahead")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--threads", config->threads, "Compute threads (0: all available cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--threads", config->threads, "Compute threads (0: all available cores)")
+      ->capture_default_str()->check(non_negative_whole_number("0: all available cores"));
   add_execution_flags(cmd, &config->device, &config->amp, &config->channels_last,
                       "auto is the workload's choice: fp16 on NVIDIA GPUs, bf16 on Intel XPU and Apple MPS, off on CPUs.");
   cmd->add_option("--augment", config->augment,
                   "Training-batch augmentation, on the device: trivial-wide (the workload's TrivialAugmentWide) or "
                   "none; validation is never augmented")
       ->capture_default_str()
-      ->check(CLI::IsMember({"trivial-wide", "none"}));
+      ->check(one_of({"trivial-wide", "none"}));
   cmd->add_flag("!--no-cudnn-benchmark", config->cudnn_benchmark,
                 "CUDA: use cuDNN's default convolution algorithms instead of timing them per shape");
   cmd->add_option("--pretrained", config->pretrained,
@@ -197,44 +224,56 @@ void add_train_command(CLI::App& app, int* exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--pretrained-strict", config->pretrained_strict,
                   "on: any other missing, unexpected or mis-shaped tensor is an error; off: load what fits and warn")
-      ->capture_default_str()
-      ->transform(CLI::CheckedTransformer(std::map<std::string, bool>{{"on", true}, {"off", false}}));
+      ->default_str(config->pretrained_strict ? "on" : "off")
+      ->check(one_of({"on", "off"}));
   cmd->add_option("-o,--output", config->output, "Run folder to write (default: runs/<model>-<UTC time>)");
   cmd->add_option("--max-steps", config->max_steps, "Stop after this many optimizer steps (0: no limit); the schedule spans them")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(non_negative_whole_number("0: no limit", INT64_MAX));
   cmd->add_flag("--overwrite", config->overwrite, "Reuse a non-empty run folder, replacing its results");
   cmd->add_option("--checkpoint-every", config->checkpoint_every,
                   "Also write a checkpoint every N steps within an epoch (one is always written after each epoch, "
                   "and on Ctrl-C/SIGTERM); 0: at epoch ends only")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_whole_number("steps; 0: at epoch ends only", INT64_MAX));
   cmd->add_flag("!--no-progress", config->progress, "Print one line per pass instead of live bars");
   const char* kParallel = "Data-parallel (under `trainbench launch`, torchrun or srun; each rank takes -b images a step)";
   cmd->add_option("--dist-backend", config->dist_backend,
                   "auto (NCCL for CUDA devices, Gloo otherwise), gloo or nccl")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->check(one_of({"auto", "gloo", "nccl"}))
       ->group(kParallel);
   cmd->add_flag("--sync-bn", config->sync_bn,
                 "Batch norm over all ranks' batches together (SyncBatchNorm): N ranks of -b B then train like one "
                 "process of -b N*B; default: each rank's own batch, as DDP does")
       ->group(kParallel);
-  cmd->add_option("--dist-timeout", config->dist_timeout,
-                  "Seconds a rank waits for the others (rendezvous, each collective) before failing; "
-                  "`launch --timeout` sets it")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+  CLI::Option* dist_timeout = cmd->add_option(
+                  "--dist-timeout", config->dist_timeout,
+                  "Seconds a rank waits for the others (rendezvous, each collective) before failing. Given here it "
+                  "wins; else what `launch --timeout` passed; else 300")
+      ->check(positive_whole_number("seconds"))
       ->group(kParallel);
   auto write_report = std::make_shared<bool>(true);
   cmd->add_flag("!--no-report", *write_report, "Do not write report.html into the run folder at the end");
+  auto measure_standing = std::make_shared<bool>(false);
+  cmd->add_flag("--standing", *measure_standing,
+                "After the run, measure the published cards' own work here (resnet18d, 288 px, batch 32, at each "
+                "card's precision where this device has it; about a minute on a slow CPU, seconds on a GPU) and give "
+                "the verdicts against the cards from it. Without it a run at other settings gets an estimate, "
+                "labelled, and no verdict");
+  // For tests: seconds of timed steps per precision (StandingOptions).
+  auto standing_options = std::make_shared<bench::StandingOptions>();
+  cmd->add_option("--standing-seconds", standing_options->timed_seconds)->group("");
   // For tests: step N fails as out of device memory (see TrainConfig).
   cmd->add_option("--simulate-oom-at-step", config->simulate_oom_at_step)->group("");
   add_telemetry_flags(cmd, &config->telemetry_interval);
   add_max_image_pixels_flag(cmd);
   auto store_flags = std::make_shared<StoreFlags>();
   add_store_flags(cmd, store_flags.get());
-  cmd->callback([config, store_flags, resume, write_report, exit_code] {
-    *exit_code = run_train(*config, *store_flags, *resume, *write_report);
+  cmd->callback([config, dist_timeout, store_flags, resume, write_report, measure_standing, standing_options, exit_code] {
+    const std::optional<int> timeout_given =
+        dist_timeout->count() > 0 ? std::optional<int>(config->dist_timeout) : std::nullopt;
+    *exit_code = run_train(*config, timeout_given, *store_flags, *resume, *write_report, *measure_standing,
+                           *standing_options);
   });
 }
 

@@ -43,6 +43,16 @@ std::string cpu_model_name() {
   return "unknown CPU";
 }
 
+bool cpu_has_flag(const std::string& flag) {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("flags", 0) != 0) continue;
+    return (line + " ").find(" " + flag + " ") != std::string::npos;
+  }
+  return false;
+}
+
 std::vector<DeviceDescription> list_devices() {
   std::vector<DeviceDescription> devices;
   devices.push_back({"cpu", "cpu", cpu_model_name(), -1});

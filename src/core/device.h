@@ -32,4 +32,7 @@ std::string device_name(const torch::Device& device);
 // The CPU model from /proc/cpuinfo ("unknown CPU" when unreadable).
 std::string cpu_model_name();
 
+// Whether /proc/cpuinfo's flags line lists `flag` ("avx512_bf16", "amx_bf16").
+bool cpu_has_flag(const std::string& flag);
+
 }  // namespace trainbench::core

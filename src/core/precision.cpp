@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 #include "core/device.h"
 #include "core/error.h"
 #include "core/text.h"
@@ -93,6 +95,37 @@ std::vector<AmpMode> supported_amp_modes(const torch::Device& device) {
     if (unsupported_reason(mode, device).empty()) modes.push_back(mode);
   }
   return modes;
+}
+
+std::vector<AmpMode> native_amp_modes(const torch::Device& device) {
+  std::vector<AmpMode> modes{AmpMode::kOff};
+  const std::vector<AmpMode> supported = supported_amp_modes(device);
+  const auto runs = [&](AmpMode mode) { return std::find(supported.begin(), supported.end(), mode) != supported.end(); };
+  const auto add_if = [&](AmpMode mode, bool native) {
+    if (native && runs(mode)) modes.push_back(mode);
+  };
+  switch (device.type()) {
+    case c10::DeviceType::CPU:
+      add_if(AmpMode::kBf16, cpu_has_flag("avx512_bf16") || cpu_has_flag("amx_bf16"));
+      add_if(AmpMode::kFp16, cpu_has_flag("avx512_fp16") || cpu_has_flag("amx_fp16"));
+      break;
+    default:
+      // Accelerators: what autocast supports there is what their hardware runs
+      // (supported_amp_modes already leaves out bf16 before Ampere).
+      add_if(AmpMode::kBf16, true);
+      add_if(AmpMode::kFp16, true);
+      break;
+  }
+  return modes;
+}
+
+AmpMode closest_native_amp_mode(AmpMode wanted, const torch::Device& device) {
+  const std::vector<AmpMode> native = native_amp_modes(device);
+  const auto has = [&](AmpMode mode) { return std::find(native.begin(), native.end(), mode) != native.end(); };
+  if (has(wanted)) return wanted;
+  if (wanted == AmpMode::kFp16 && has(AmpMode::kBf16)) return AmpMode::kBf16;
+  if (wanted == AmpMode::kBf16 && has(AmpMode::kFp16)) return AmpMode::kFp16;
+  return AmpMode::kOff;
 }
 
 void check_amp_supported(AmpMode mode, const torch::Device& device) {

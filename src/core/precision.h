@@ -24,6 +24,19 @@ std::string to_string(AmpMode mode);
 // The modes `device` can run with this LibTorch build, "off" first.
 std::vector<AmpMode> supported_amp_modes(const torch::Device& device);
 
+// The modes `device` runs in its own hardware, "off" first: autocast that
+// only emulates a 16-bit type (bf16 on a CPU without avx512_bf16 or AMX)
+// runs, but slower than fp32, so it is not listed here.
+//   CPU: bf16 with avx512_bf16 or amx_bf16; fp16 with avx512_fp16 or amx_fp16
+//        on LibTorch 2.x (1.13 has no fp16 autocast on CPUs).
+//   CUDA: fp16 (tensor cores); bf16 from compute capability 8.0.
+//   XPU, MPS: bf16 and fp16 where this build has autocast for them.
+std::vector<AmpMode> native_amp_modes(const torch::Device& device);
+
+// The precision closest to `wanted` that `device` runs natively: `wanted`
+// itself, else the other 16-bit type, else off (fp32).
+AmpMode closest_native_amp_mode(AmpMode wanted, const torch::Device& device);
+
 // Throws DeviceError when `device` cannot run `mode`, naming the modes that
 // would work there (never a silent fallback to another precision).
 void check_amp_supported(AmpMode mode, const torch::Device& device);

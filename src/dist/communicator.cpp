@@ -254,15 +254,4 @@ std::shared_ptr<Communicator> connect(const LaunchIdentity& identity, const Conn
 #endif
 }
 
-std::chrono::seconds launch_timeout(std::chrono::seconds fallback) {
-  const char* text = std::getenv("TRAINBENCH_LAUNCH_TIMEOUT");
-  if (!text || !*text) return fallback;
-  char* end = nullptr;
-  const long seconds = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || seconds <= 0) {
-    throw UsageError(std::string("TRAINBENCH_LAUNCH_TIMEOUT must be a positive number of seconds (got '") + text + "')");
-  }
-  return std::chrono::seconds(seconds);
-}
-
 }  // namespace trainbench::dist

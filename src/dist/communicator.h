@@ -69,8 +69,4 @@ struct ConnectOptions {
 // timeout, the port is taken, or some rank never arrives.
 std::shared_ptr<Communicator> connect(const LaunchIdentity& identity, const ConnectOptions& options);
 
-// The timeout from TRAINBENCH_LAUNCH_TIMEOUT (what `trainbench launch
-// --timeout` sets), else `fallback`.
-std::chrono::seconds launch_timeout(std::chrono::seconds fallback);
-
 }  // namespace trainbench::dist

@@ -135,9 +135,30 @@ EnvironmentReader process_environment() {
 }
 
 std::optional<LaunchIdentity> read_launch_environment(const EnvironmentReader& environment) {
-  if (environment("RANK") || environment("WORLD_SIZE")) return read_torchrun(environment);
-  if (environment("SLURM_PROCID")) return read_slurm(environment);
-  return std::nullopt;
+  std::optional<LaunchIdentity> identity;
+  if (environment("RANK") || environment("WORLD_SIZE")) {
+    identity = read_torchrun(environment);
+  } else if (environment("SLURM_PROCID")) {
+    identity = read_slurm(environment);
+  } else {
+    return std::nullopt;
+  }
+  if (const std::optional<std::string> timeout = environment("TRAINBENCH_LAUNCH_TIMEOUT"); timeout && !timeout->empty()) {
+    const std::optional<long long> seconds = parse_count(core::trim(*timeout));
+    if (!seconds || *seconds < 1 || *seconds > 1000000) {
+      throw UsageError("TRAINBENCH_LAUNCH_TIMEOUT must be a whole number of seconds from 1 to 1000000 (got '" + *timeout +
+                       "')");
+    }
+    identity->launch_timeout_seconds = static_cast<int>(*seconds);
+  }
+  return identity;
+}
+
+int resolve_collective_timeout(std::optional<int> flag_seconds, const std::optional<LaunchIdentity>& identity,
+                               int otherwise) {
+  if (flag_seconds) return *flag_seconds;
+  if (identity && identity->launch_timeout_seconds) return *identity->launch_timeout_seconds;
+  return otherwise;
 }
 
 std::vector<std::string> expand_slurm_nodelist(const std::string& list) {

@@ -21,7 +21,19 @@ struct LaunchIdentity {
   int local_world_size = 1;
   std::string master_address;
   int master_port = 0;
+  // What `trainbench launch --timeout` passed (TRAINBENCH_LAUNCH_TIMEOUT);
+  // nullopt under other launchers.
+  std::optional<int> launch_timeout_seconds;
 };
+
+// Seconds ranks wait for each other when nothing says otherwise.
+constexpr int kDefaultCollectiveTimeoutSeconds = 300;
+
+// The collective timeout from its sources, in order: the --dist-timeout the
+// user gave (`flag_seconds`), else what `launch --timeout` passed, else
+// `otherwise` (300, or a resumed run's own).
+int resolve_collective_timeout(std::optional<int> flag_seconds, const std::optional<LaunchIdentity>& identity,
+                               int otherwise = kDefaultCollectiveTimeoutSeconds);
 
 // Reads a variable; nullopt when it is unset.
 using EnvironmentReader = std::function<std::optional<std::string>(const std::string&)>;

@@ -6,7 +6,9 @@
 #include <map>
 
 #include "bench/compare_inputs.h"
+#include "bench/compare.h"
 #include "bench/compare_rules.h"
+#include "bench/same_work.h"
 #include "bench/reference_figures.h"
 #include "core/error.h"
 #include "core/text.h"
@@ -45,12 +47,6 @@ std::string text_of(const nlohmann::json& value) {
   return value.dump();
 }
 
-double number_or_nan(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return NAN;
-  const auto found = object.find(key);
-  return found != object.end() && found->is_number() ? found->get<double>() : NAN;
-}
-
 std::string safe_name(const std::string& text) {
   std::string out;
   for (char c : text) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
@@ -67,70 +63,75 @@ Table key_value_table(const std::vector<std::pair<std::string, std::string>>& pa
   return table;
 }
 
-Table settings_table(const ReportRun& run) {
+// Every setting of the run as its config.json field table names it (the
+// ones that say how it was set up), then where it ran.
+Table settings_table(const train::RunRecord& run) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  if (run.config.is_object()) {
-    for (const char* key : {"model", "data", "val_data", "img_size", "batch_size", "epochs", "max_steps", "lr",
+  if (run.config) {
+    const nlohmann::ordered_json config = train::to_json(*run.config);
+    for (const char* key : {"model", "data", "val_data", "image_size", "batch_size", "epochs", "max_steps", "lr",
                             "weight_decay", "seed", "device", "amp", "channels_last", "augment", "pretrained",
                             "workers", "threads"}) {
-      if (run.config.contains(key)) pairs.emplace_back(key, text_of(run.config[key]));
+      pairs.emplace_back(key, text_of(config[key]));
     }
   }
-  if (run.provenance.is_object()) {
-    for (const char* key : {"device_name", "driver_version", "runtime_version", "cpu_model", "os", "kernel",
-                            "libtorch_version", "trainbench_version", "git_commit", "timestamp_utc"}) {
-      if (run.provenance.contains(key)) pairs.emplace_back(key, text_of(run.provenance[key]));
+  if (run.provenance) {
+    const core::Provenance& p = *run.provenance;
+    for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"device_name", p.device_name}, {"driver_version", p.driver_version}, {"runtime_version", p.runtime_version},
+             {"cpu_model", p.cpu_model}, {"os", p.os}, {"kernel", p.kernel}, {"libtorch_version", p.libtorch_version},
+             {"trainbench_version", p.trainbench_version}, {"git_commit", p.git_commit},
+             {"timestamp_utc", p.timestamp_utc}}) {
+      pairs.emplace_back(key, value);
     }
-    if (run.provenance.value("wsl", false)) pairs.emplace_back("wsl", "yes");
-    if (run.provenance.value("container", false)) pairs.emplace_back("container", "yes");
-  } else if (run.summary.is_object()) {
-    pairs.emplace_back("device_name", text_of(run.summary["device_name"]));
+    if (p.wsl) pairs.emplace_back("wsl", "yes");
+    if (p.container) pairs.emplace_back("container", "yes");
+  } else if (run.summary) {
+    pairs.emplace_back("device_name", run.summary->device_name);
   }
   pairs.emplace_back("run folder", run.folder.string());
   return key_value_table(pairs);
 }
 
-Table results_table(const nlohmann::json& summary) {
+Table results_table(const train::RunSummary& summary) {
   Table table{{"figure", "value"}, {}, {false, true}};
   const auto add = [&](const std::string& name, const std::string& value) { table.rows.push_back({name, value}); };
-  add("train images/s (all passes)", figure(number_or_nan(summary, "train_images_per_sec")));
-  add("train images/s (first epoch)", figure(number_or_nan(summary, "first_epoch_images_per_sec")));
-  add("data wait", fixed(100.0 * number_or_nan(summary, "data_wait_fraction"), 1) + "%");
-  add("validation accuracy", fixed(number_or_nan(summary, "val_accuracy"), 4));
-  add("validation loss", fixed(number_or_nan(summary, "val_loss"), 4));
-  add("best validation loss (epoch)", fixed(number_or_nan(summary, "best_val_loss"), 4) + " (" +
-                                          text_of(summary.value("best_epoch", nlohmann::json())) + ")");
-  add("steps / epochs", text_of(summary.value("steps", nlohmann::json())) + " / " +
-                            text_of(summary.value("epochs", nlohmann::json())));
-  add("wall time", fixed(number_or_nan(summary, "wall_seconds"), 1) + " s");
-  if (summary.value("skipped_files", 0) > 0) add("files skipped", text_of(summary["skipped_files"]));
-  if (summary.value("interrupted", false)) add("interrupted", "yes: the run was stopped before its end");
+  add("train images/s (all passes)", figure(summary.train_images_per_sec));
+  add("train images/s (first epoch)", figure(summary.first_epoch_images_per_sec));
+  add("data wait", fixed(100.0 * summary.data_wait_fraction, 1) + "%");
+  add("validation accuracy", fixed(summary.val_accuracy, 4));
+  add("validation loss", fixed(summary.val_loss, 4));
+  add("best validation loss (epoch)",
+      fixed(summary.best_val_loss, 4) + " (" + std::to_string(summary.best_epoch) + ")");
+  add("steps / epochs", std::to_string(summary.steps) + " / " + std::to_string(summary.epochs));
+  add("wall time", fixed(summary.wall_seconds, 1) + " s");
+  if (summary.skipped_files > 0) add("files skipped", std::to_string(summary.skipped_files));
+  if (summary.interrupted) add("interrupted", "yes: the run was stopped before its end");
   return table;
 }
 
-Table epochs_table(const std::vector<nlohmann::json>& metrics) {
+Table epochs_table(const train::RunMetrics& metrics) {
   struct Epoch {
-    nlohmann::json train, eval;
+    std::optional<train::EpochRecord> train;
+    std::optional<train::EvalRecord> eval;
   };
   std::map<int, Epoch> epochs;
-  for (const nlohmann::json& record : metrics) {
-    const std::string type = record.value("type", "");
-    if (type == "train_epoch") epochs[record.value("epoch", 0)].train = record;
-    if (type == "eval") epochs[record.value("epoch", 0)].eval = record;
-  }
+  for (const train::EpochRecord& record : metrics.epochs()) epochs[record.epoch].train = record;
+  for (const train::EvalRecord& record : metrics.evaluations()) epochs[record.epoch].eval = record;
   Table table{{"epoch", "train loss", "train accuracy", "val loss", "val accuracy", "train images/s", "data wait",
                "eval images/s"},
               {},
               {true, true, true, true, true, true, true, true}};
   for (const auto& [epoch, pair] : epochs) {
-    const double seconds = number_or_nan(pair.train, "seconds");
-    const double eval_seconds = number_or_nan(pair.eval, "seconds");
-    table.rows.push_back({std::to_string(epoch), fixed(number_or_nan(pair.train, "loss"), 4),
-                          fixed(number_or_nan(pair.train, "accuracy"), 4), fixed(number_or_nan(pair.eval, "loss"), 4),
-                          fixed(number_or_nan(pair.eval, "accuracy"), 4),
-                          figure(number_or_nan(pair.train, "images") / seconds),
-                          fixed(100.0 * number_or_nan(pair.train, "data_wait_seconds") / seconds, 1) + "%",
-                          figure(number_or_nan(pair.eval, "images") / eval_seconds)});
+    const double seconds = pair.train ? pair.train->seconds : NAN;
+    const double eval_seconds = pair.eval ? pair.eval->seconds : NAN;
+    const double wait = pair.train && pair.train->data_wait_seconds ? *pair.train->data_wait_seconds : NAN;
+    table.rows.push_back({std::to_string(epoch), fixed(pair.train ? pair.train->loss : NAN, 4),
+                          fixed(pair.train ? pair.train->accuracy : NAN, 4), fixed(pair.eval ? pair.eval->loss : NAN, 4),
+                          fixed(pair.eval ? pair.eval->accuracy : NAN, 4),
+                          figure(pair.train ? static_cast<double>(pair.train->images) / seconds : NAN),
+                          fixed(100.0 * wait / seconds, 1) + "%",
+                          figure(pair.eval ? static_cast<double>(pair.eval->images) / eval_seconds : NAN)});
   }
   return table;
 }
@@ -186,7 +187,7 @@ void add_curves(const ReportRun& run, const RunSeries& curves, const std::string
   throughput.bands = curves.passes;
   throughput.series = {series("images/s (" + std::to_string(curves.window) + "-step window)", curves.throughput,
                               palette_color(0))};
-  const double summary_rate = number_or_nan(run.summary, "train_images_per_sec");
+  const double summary_rate = run.record.summary ? run.record.summary->train_images_per_sec : NAN;
   if (std::isfinite(summary_rate) && curves.end_seconds > 0) {
     throughput.series.push_back(
         series("run mean", {{0.0, summary_rate}, {curves.end_seconds, summary_rate}}, "#777777", true));
@@ -321,61 +322,74 @@ void add_telemetry(const ReportRun& run, const RunSeries& curves, const std::str
 }
 
 Section run_section(const ReportRun& run, std::size_t index) {
-  Section section{"Run " + run.label, {}};
-  const std::string id = std::to_string(index + 1) + "-" + safe_name(run.label);
-  if (run.summary.is_null()) {
+  const train::RunRecord& record = run.record;
+  Section section{"Run " + record.label, {}};
+  const std::string id = std::to_string(index + 1) + "-" + safe_name(record.label);
+  if (!record.summary) {
     section.blocks.push_back(Paragraph{"This run has no summary.json: it is still running, or it was killed. The "
                                        "curves show what its metrics hold so far.", true});
   }
-  section.blocks.push_back(settings_table(run));
-  if (!run.summary.is_null()) section.blocks.push_back(results_table(run.summary));
-  const RunSeries curves = run_series(run.metrics);
+  section.blocks.push_back(settings_table(record));
+  if (record.summary) section.blocks.push_back(results_table(*record.summary));
+  const RunSeries curves = run_series(record.metrics);
   add_curves(run, curves, id, &section);
-  section.blocks.push_back(epochs_table(run.metrics));
+  section.blocks.push_back(epochs_table(record.metrics));
   add_telemetry(run, curves, id, &section);
   return section;
 }
 
 // ---- several runs, bench rows, references ----
 
-std::string ratio_annotation(double value, double first, const std::string& first_label, bool is_first) {
-  if (is_first) return "= 1.00x (the first)";
+// A bar's note against the first bar: the ratio and its verdict between the
+// same work (bench/same_work.h), only what differs otherwise.
+std::string ratio_annotation(double value, double first, const std::string& first_label, const bench::WorkMatch& work) {
+  if (!work.same_work()) {
+    return "different work: " + bench::describe_differences(work.of_role(bench::SettingRole::kWork), first_label, "this");
+  }
   if (!(first > 0) || !std::isfinite(value)) return "";
   const double ratio = value / first;
   return fixed(ratio, 2) + "x · " + bench::throughput_verdict(ratio, first_label);
 }
 
+// Each side against the first under compare's one rule (bench/same_work.h):
+// a verdict only between the same work, else what differs.
 Section comparison_section(const ReportInput& input) {
   Section section{"Throughput compared", {}};
   BarChartSpec bars;
   bars.title = "Steady-state training throughput";
   bars.value_label = "images/s";
   Table table{{"run", "images/s", "ratio to the first", "verdict", "what"}, {}, {false, true, true}};
-  std::string first_label;
-  double first = NAN;
+  std::optional<bench::TrainingSide> first;
   const auto add = [&](const bench::TrainingSide& side, bool reference) {
     const double value = side.train_images_per_sec.value;
-    const bool is_first = first_label.empty();
-    if (is_first) {
-      first_label = side.label;
-      first = value;
+    if (!first) {
+      first = side;
+      bars.bars.push_back({side.label, value, "= 1.00x (the first)", "", reference});
+      table.rows.push_back({side.label, figure(value), "1.00", "", side.description});
+      return;
     }
-    bars.bars.push_back({side.label, value, ratio_annotation(value, first, first_label, is_first), "", reference});
-    table.rows.push_back({side.label, figure(value), is_first ? "1.00" : fixed(value / first, 2),
-                          is_first ? "" : bench::throughput_verdict(value / first, first_label), side.description});
+    const bench::ComparedFigure f = bench::compare_training_runs(*first, side).figures.front();
+    const std::string verdict =
+        f.same_work ? f.verdict
+                    : "different work, no verdict: " +
+                          bench::describe_differences(bench::match_settings(first->settings, side.settings)
+                                                          .of_role(bench::SettingRole::kWork),
+                                                      first->label, side.label);
+    const std::string ratio = f.ratio ? fixed(*f.ratio, 2) : "-";
+    bars.bars.push_back({side.label, value, (f.ratio ? ratio + "x · " : std::string()) + verdict, "", reference});
+    table.rows.push_back({side.label, figure(value), ratio, verdict, side.description});
   };
   for (const ReportRun& run : input.runs) {
-    if (run.summary.is_null()) continue;
-    add(bench::training_side_from_files(run.label, run.summary, run.config, run.metrics), false);
+    if (run.record.summary) add(bench::training_side_from_record(run.record), false);
   }
   for (const std::string& name : input.references) add(bench::find_reference(name).side, true);
-  section.blocks.push_back(Chart{"throughput-compared", "Each bar's ratio to the first; hatched bars are published "
-                                 "figures, not measurements.", bar_chart_svg(bars)});
+  section.blocks.push_back(Chart{"throughput-compared", "Each bar's ratio to the first, where it did the same work; "
+                                 "hatched bars are published figures, not measurements.", bar_chart_svg(bars)});
   section.blocks.push_back(table);
   if (!input.references.empty()) {
     section.blocks.push_back(Paragraph{std::string("Reference rows: ") + bench::kPublishedSource + ". " +
                                        "They are for resnet18d at 288 px, batch 32, on HaGRID; a run of other "
-                                       "settings or data is not the same work.", true});
+                                       "settings gets no verdict against them.", true});
     for (const std::string& name : input.references) {
       const bench::ReferenceFigures& reference = bench::find_reference(name);
       for (const std::string& note : reference.side.notes) {
@@ -411,11 +425,15 @@ Section bench_section(const ReportInput& input) {
     }
     const bool is_first = first == nullptr;
     if (is_first) first = &row;
+    const bench::WorkMatch work =
+        bench::match_settings(bench::bench_row_settings(*first), bench::bench_row_settings(row));
     bars.bars.push_back({label, row.images_per_sec,
-                         ratio_annotation(row.images_per_sec, first->images_per_sec, "the first", is_first), "", false});
+                         is_first ? "= 1.00x (the first)"
+                                  : ratio_annotation(row.images_per_sec, first->images_per_sec, "the first", work),
+                         "", false});
     table.rows.push_back(
-        {label, figure(row.images_per_sec), figure(row.images_per_sec_std), fixed(row.images_per_sec / first->images_per_sec, 2),
-         fixed(row.cold_step_seconds, 2),
+        {label, figure(row.images_per_sec), figure(row.images_per_sec_std),
+         work.same_work() ? fixed(row.images_per_sec / first->images_per_sec, 2) : "-", fixed(row.cold_step_seconds, 2),
          row.peak_memory_bytes ? fixed(static_cast<double>(*row.peak_memory_bytes) / 1048576.0, 0) : "n/a",
          fixed(row.achieved_tflops, 3), row.gpu_utilization_percent ? figure(*row.gpu_utilization_percent) : "n/a",
          row.provenance.device_name});
@@ -423,8 +441,12 @@ Section bench_section(const ReportInput& input) {
   for (const std::string& name : input.references) {
     const bench::ReferenceFigures& reference = bench::find_reference(name);
     const double value = reference.side.train_images_per_sec.value;
-    bars.bars.push_back({reference.side.label, value,
-                         first ? ratio_annotation(value, first->images_per_sec, "the first", false) : "", "", true});
+    std::string note;
+    if (first) {
+      note = ratio_annotation(value, first->images_per_sec, "the first",
+                              bench::match_settings(bench::bench_row_settings(*first), reference.side.settings));
+    }
+    bars.bars.push_back({reference.side.label, value, note, "", true});
   }
   section.blocks.push_back(Chart{"bench-throughput", "Images per second of each test, with its ratio to the first.",
                                  bar_chart_svg(bars)});
@@ -433,15 +455,14 @@ Section bench_section(const ReportInput& input) {
 }
 
 std::string run_overview(const ReportRun& run) {
-  const nlohmann::json& s = run.summary;
-  if (!s.is_object()) return run.label + ": no summary yet (running or killed).";
-  return run.label + ": " + s.value("model", "?") + " on " + s.value("device", "?") + " (" + s.value("device_name", "?") +
-         "), amp " + s.value("amp", "?") + ", batch " + text_of(s.value("batch_size", nlohmann::json())) + " at " +
-         text_of(s.value("img_size", nlohmann::json())) + " px: " + figure(number_or_nan(s, "train_images_per_sec")) +
-         " train images/s (first epoch " + figure(number_or_nan(s, "first_epoch_images_per_sec")) + "), data wait " +
-         fixed(100.0 * number_or_nan(s, "data_wait_fraction"), 1) + "%, validation accuracy " +
-         fixed(number_or_nan(s, "val_accuracy"), 4) + " after " + text_of(s.value("epochs", nlohmann::json())) +
-         " epochs.";
+  const train::RunRecord& record = run.record;
+  if (!record.summary) return record.label + ": no summary yet (running or killed).";
+  const train::RunSummary& s = *record.summary;
+  return record.label + ": " + s.model + " on " + s.device + " (" + s.device_name + "), amp " + s.amp + ", batch " +
+         std::to_string(s.batch_size) + " at " + std::to_string(s.image_size) + " px: " + figure(s.train_images_per_sec) +
+         " train images/s (first epoch " + figure(s.first_epoch_images_per_sec) + "), data wait " +
+         fixed(100.0 * s.data_wait_fraction, 1) + "%, validation accuracy " + fixed(s.val_accuracy, 4) + " after " +
+         std::to_string(s.epochs) + " epochs.";
 }
 
 }  // namespace
@@ -453,7 +474,7 @@ Document build_report(const ReportInput& input) {
   for (const std::string& name : input.references) (void)bench::find_reference(name);  // unknown: UsageError
 
   Document document;
-  document.title = input.runs.size() == 1 && input.bench_rows.empty() ? "trainbench report: " + input.runs[0].label
+  document.title = input.runs.size() == 1 && input.bench_rows.empty() ? "trainbench report: " + input.runs[0].record.label
                                                                        : "trainbench report";
   document.subtitle = "Made by trainbench " TRAINBENCH_VERSION +
                       (input.generated_at.empty() ? std::string() : " at " + input.generated_at);
@@ -463,7 +484,7 @@ Document build_report(const ReportInput& input) {
     document.sections.push_back(overview);
   }
   const std::size_t finished = static_cast<std::size_t>(
-      std::count_if(input.runs.begin(), input.runs.end(), [](const ReportRun& run) { return !run.summary.is_null(); }));
+      std::count_if(input.runs.begin(), input.runs.end(), [](const ReportRun& run) { return run.record.summary.has_value(); }));
   if (finished > 1 || (finished >= 1 && !input.references.empty() && input.bench_rows.empty())) {
     document.sections.push_back(comparison_section(input));
   }

@@ -9,21 +9,18 @@
 #include <vector>
 
 #include "telemetry/telemetry_sample.h"
+#include "train/run_record.h"
 
 namespace trainbench::report {
 
 struct ReportRun {
-  std::string label;  // the folder's name
-  std::filesystem::path folder;
-  nlohmann::json config;      // config.json; null when missing
-  nlohmann::json summary;     // summary.json; null while running or after a kill
-  nlohmann::json provenance;  // provenance.json; null for runs made before it was written
-  std::vector<nlohmann::json> metrics;  // metrics.jsonl records
+  train::RunRecord record;  // its label, settings, summary, metrics and provenance
   std::vector<telemetry::TelemetrySample> telemetry;
 };
 
-// Throws UsageError when the folder does not exist or holds none of
-// config.json, summary.json and metrics.jsonl.
+// train::load_run_record, and the telemetry beside it. Throws UsageError when
+// the folder does not exist or holds none of config.json, summary.json and
+// metrics.jsonl.
 ReportRun load_report_run(const std::filesystem::path& folder);
 
 }  // namespace trainbench::report

@@ -12,16 +12,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr const char* kFirstPassColor = "#fde9c9";
 constexpr const char* kEvalColor = "#e3e9f2";
 
-double number(const nlohmann::json& record, const char* key, double fallback = kNaN) {
-  const auto found = record.find(key);
-  return found != record.end() && found->is_number() ? found->get<double>() : fallback;
-}
-
-std::string type_of(const nlohmann::json& record) {
-  const auto found = record.find("type");
-  return found != record.end() && found->is_string() ? found->get<std::string>() : "";
-}
-
 // About 100 windows over the run: smooth enough to read, short enough to
 // show a slow stretch; 1 for short runs.
 int window_for(std::size_t steps) { return static_cast<int>(std::clamp<std::size_t>(steps / 100, 1, 50)); }
@@ -36,58 +26,50 @@ struct StepTime {
 
 }  // namespace
 
-RunSeries run_series(const std::vector<nlohmann::json>& metrics) {
+RunSeries run_series(const train::RunMetrics& metrics) {
   RunSeries series;
   std::vector<StepTime> times;
-  std::size_t step_count = 0;
-  for (const nlohmann::json& record : metrics) step_count += type_of(record) == "train_step";
-  series.window = window_for(step_count);
+  series.window = window_for(metrics.steps().size());
 
   // Time rebuilt for old runs: the offset of the current pass.
   double offset = 0.0;
   double pass_start_time = 0.0;
   bool new_pass = true;
-  int last_epoch = 0;
   double last_step = 0.0;
   std::vector<double> recent_losses;
-  for (const nlohmann::json& record : metrics) {
-    const std::string type = type_of(record);
-    if (type == "train_step") {
-      const double step = number(record, "step");
-      const double elapsed = number(record, "elapsed_seconds", 0.0);
-      const double end = number(record, "run_seconds", offset + elapsed);
+  for (const train::MetricsRecord& record : metrics.records) {
+    if (const auto* step_record = std::get_if<train::StepRecord>(&record)) {
+      const train::StepRecord& r = *step_record;
+      const double step = static_cast<double>(r.step);
+      const double elapsed = r.elapsed_seconds.value_or(0.0);
+      const double end = r.run_seconds.value_or(offset + elapsed);
       if (new_pass) pass_start_time = end - elapsed;
-      const double loss = number(record, "loss");
-      series.step_loss.push_back({step, loss});
-      recent_losses.push_back(loss);
+      series.step_loss.push_back({step, r.loss});
+      recent_losses.push_back(r.loss);
       if (recent_losses.size() > static_cast<std::size_t>(series.window)) recent_losses.erase(recent_losses.begin());
       double sum = 0.0;
       for (double value : recent_losses) sum += value;
       series.step_loss_smoothed.push_back({step, sum / static_cast<double>(recent_losses.size())});
-      series.learning_rate.push_back({step, number(record, "lr")});
-      times.push_back(
-          {end, number(record, "data_wait_seconds", 0.0), number(record, "images", 0.0), new_pass, pass_start_time});
+      series.learning_rate.push_back({step, r.lr});
+      times.push_back({end, r.data_wait_seconds, static_cast<double>(r.images), new_pass, pass_start_time});
       new_pass = false;
-      last_epoch = static_cast<int>(number(record, "epoch", last_epoch));
       last_step = step;
       series.end_seconds = std::max(series.end_seconds, end);
-    } else if (type == "train_epoch") {
-      const int epoch = static_cast<int>(number(record, "epoch", last_epoch));
-      const double seconds = number(record, "seconds", 0.0);
-      const double end = number(record, "run_seconds", offset + seconds);
-      series.train_loss_epoch.push_back({last_step, number(record, "loss")});
-      series.train_accuracy_epoch.push_back({static_cast<double>(epoch), number(record, "accuracy")});
-      if (epoch == 1) series.passes.push_back({end - seconds, end, "first pass (cold)", kFirstPassColor});
+    } else if (const auto* epoch_record = std::get_if<train::EpochRecord>(&record)) {
+      const train::EpochRecord& r = *epoch_record;
+      const double end = r.run_seconds.value_or(offset + r.seconds);
+      series.train_loss_epoch.push_back({last_step, r.loss});
+      series.train_accuracy_epoch.push_back({static_cast<double>(r.epoch), r.accuracy});
+      if (r.epoch == 1) series.passes.push_back({end - r.seconds, end, "first pass (cold)", kFirstPassColor});
       offset = end;
       new_pass = true;
       series.end_seconds = std::max(series.end_seconds, end);
-    } else if (type == "eval") {
-      const int epoch = static_cast<int>(number(record, "epoch", last_epoch));
-      const double seconds = number(record, "seconds", 0.0);
-      const double end = number(record, "run_seconds", offset + seconds);
-      series.eval_loss_epoch.push_back({last_step, number(record, "loss")});
-      series.eval_accuracy_epoch.push_back({static_cast<double>(epoch), number(record, "accuracy")});
-      series.passes.push_back({end - seconds, end, "eval", kEvalColor});
+    } else {
+      const train::EvalRecord& r = std::get<train::EvalRecord>(record);
+      const double end = r.run_seconds.value_or(offset + r.seconds);
+      series.eval_loss_epoch.push_back({last_step, r.loss});
+      series.eval_accuracy_epoch.push_back({static_cast<double>(r.epoch), r.accuracy});
+      series.passes.push_back({end - r.seconds, end, "eval", kEvalColor});
       offset = end;
       series.end_seconds = std::max(series.end_seconds, end);
     }

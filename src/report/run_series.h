@@ -1,5 +1,5 @@
 #pragma once
-// The curves of a training run, derived from its metrics.jsonl: loss and
+// The curves of a training run, derived from its metrics records (train/metrics_records.h): loss and
 // learning rate per step, accuracy and loss per epoch, and throughput and
 // data-wait share over the run's time, with the passes marked.
 //
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/svg_chart.h"
+#include "train/metrics_records.h"
 
 namespace trainbench::report {
 
@@ -32,6 +33,6 @@ struct RunSeries {
   int window = 1;                      // steps in the trailing windows
 };
 
-RunSeries run_series(const std::vector<nlohmann::json>& metrics);
+RunSeries run_series(const train::RunMetrics& metrics);
 
 }  // namespace trainbench::report

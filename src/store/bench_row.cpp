@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/field_table.h"
 
 namespace trainbench::store {
 using core::Column;
@@ -17,77 +18,11 @@ namespace {
 
 // ---- the fields of a BenchRow, each with its column and its conversions ----
 
-template <typename T>
-struct TypeOf;
-template <>
-struct TypeOf<std::string> {
-  static constexpr ColumnType kType = ColumnType::kText;
-};
-template <>
-struct TypeOf<int> {
-  static constexpr ColumnType kType = ColumnType::kInteger;
-};
-template <>
-struct TypeOf<std::int64_t> {
-  static constexpr ColumnType kType = ColumnType::kInteger;
-};
-template <>
-struct TypeOf<bool> {
-  static constexpr ColumnType kType = ColumnType::kBool;
-};
-template <>
-struct TypeOf<double> {
-  static constexpr ColumnType kType = ColumnType::kReal;
-};
-template <>
-struct TypeOf<std::vector<double>> {
-  static constexpr ColumnType kType = ColumnType::kRealList;
-};
-template <typename T>
-struct TypeOf<std::optional<T>> {
-  static constexpr ColumnType kType = TypeOf<T>::kType;
-};
+using BenchField = core::Field<BenchRow>;
+using core::field;
 
-template <typename T>
-nlohmann::ordered_json value_of(const T& value) {
-  return value;
-}
-template <typename T>
-nlohmann::ordered_json value_of(const std::optional<T>& value) {
-  return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
-}
-
-template <typename T>
-void read_value(const nlohmann::json& row, const std::string& name, T* out) {
-  read_field(row, name, out);
-}
-template <typename T>
-void read_value(const nlohmann::json& row, const std::string& name, std::optional<T>* out) {
-  T value{};
-  if (read_field(row, name, &value)) {
-    *out = value;
-  } else if (row.contains(name)) {
-    *out = std::nullopt;  // an explicit null
-  }
-}
-
-struct Field {
-  Column column;
-  std::function<nlohmann::ordered_json(const BenchRow&)> write;
-  std::function<void(const nlohmann::json&, BenchRow&)> read;
-};
-
-// One field: its column type follows the member's C++ type, so the schema
-// and the struct cannot drift apart.
-template <typename T>
-Field field(const std::string& name, T BenchRow::*member, const std::string& description) {
-  return Field{Column{name, TypeOf<T>::kType, description},
-               [member](const BenchRow& row) { return value_of(row.*member); },
-               [member, name](const nlohmann::json& json, BenchRow& row) { read_value(json, name, &(row.*member)); }};
-}
-
-const std::vector<Field>& bench_fields() {
-  static const std::vector<Field> fields = {
+const std::vector<BenchField>& bench_fields() {
+  static const std::vector<BenchField> fields = {
       field("mode", &BenchRow::mode, "train (forward, backward, optimizer step) or infer (forward only)"),
       field("model", &BenchRow::model, "model architecture"),
       field("device", &BenchRow::device, "device that ran (cpu, cuda:0, ...)"),
@@ -145,8 +80,7 @@ const std::vector<Field>& bench_fields() {
 
 const std::vector<Column>& bench_columns() {
   static const std::vector<Column> columns = [] {
-    std::vector<Column> all;
-    for (const Field& f : bench_fields()) all.push_back(f.column);
+    std::vector<Column> all = core::columns_of(bench_fields());
     const std::vector<Column>& provenance = core::provenance_columns();
     all.insert(all.end(), provenance.begin(), provenance.end());
     return all;
@@ -155,8 +89,7 @@ const std::vector<Column>& bench_columns() {
 }
 
 Row to_row(const BenchRow& row) {
-  Row out = Row::object();
-  for (const Field& f : bench_fields()) out[f.column.name] = f.write(row);
+  Row out = core::write_fields(bench_fields(), row);
   const nlohmann::ordered_json provenance = core::to_json(row.provenance);  // kept alive while items() walks it
   for (const auto& [key, value] : provenance.items()) out[key] = value;
   return out;
@@ -164,7 +97,7 @@ Row to_row(const BenchRow& row) {
 
 BenchRow bench_row_from_json(const nlohmann::json& json) {
   BenchRow row;
-  for (const Field& f : bench_fields()) f.read(json, row);
+  core::read_fields(bench_fields(), json, &row);
   row.provenance = core::provenance_from_json(json);
   return row;
 }

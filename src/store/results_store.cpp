@@ -531,16 +531,13 @@ std::int64_t ResultsStore::insert_bench(const store::BenchRow& row) {
 }
 
 std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
-  // Column name -> summary.json key where they differ.
-  static const std::vector<std::pair<std::string, std::string>> renamed{{"image_size", "img_size"}};
+  // The columns carry summary.json's own names (its field table, train/run_summary.cpp).
   const nlohmann::ordered_json provenance = core::to_json(record.provenance);
   core::Row values = nlohmann::ordered_json::object();
   for (const Column& column : train_columns()) {
-    std::string key = column.name;
-    for (const auto& [name, summary_key] : renamed) {
-      if (name == key) key = summary_key;
+    if (record.summary.is_object() && record.summary.contains(column.name)) {
+      values[column.name] = record.summary[column.name];
     }
-    if (record.summary.is_object() && record.summary.contains(key)) values[column.name] = record.summary[key];
   }
   for (const auto& [name, value] : provenance.items()) {
     // device_name is both a summary and a provenance field: the provenance

@@ -26,9 +26,10 @@ namespace trainbench::store {
 // ~/.local/share/trainbench/results.db. StoreError when none of them is set.
 std::filesystem::path default_database_path();
 
-// What `train` stores of a finished (or interrupted) run. Both files are kept
-// whole; the columns of train_columns() are copied out of them so that
-// `results` can list and filter runs (image_size from summary.json's "img_size").
+// What `train` stores of a finished (or interrupted) run, from its run record
+// (train/run_record.h). Both files are kept whole; the columns of
+// train_columns() are copied out of the summary, whose keys they share, so
+// that `results` can list and filter runs.
 struct TrainRecord {
   std::string run_dir;                 // absolute path of the run folder
   nlohmann::ordered_json summary;      // summary.json as written

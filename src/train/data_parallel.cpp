@@ -121,27 +121,13 @@ RunningMetrics DataParallel::sum(const RunningMetrics& metrics) {
                                   static_cast<std::int64_t>(values[2]), values[3], metrics.last_loss());
 }
 
-std::optional<dist::LaunchIdentity> launch_identity() {
-  return dist::read_launch_environment(dist::process_environment());
-}
-
-torch::Device rank_device(const std::string& requested) {
-  torch::Device device = core::resolve_device(requested);
-  const std::optional<dist::LaunchIdentity> identity = launch_identity();
-  if (identity && device.is_cuda() && requested.find(':') == std::string::npos) {
-    device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(identity->local_rank));
-  }
-  return device;
-}
-
-int rank_core_share() {
-  const std::optional<dist::LaunchIdentity> identity = launch_identity();
+int rank_core_share(const std::optional<dist::LaunchIdentity>& identity) {
   const int local_ranks = identity ? std::max(1, identity->local_world_size) : 1;
   return std::max(1, core::available_cores() / local_ranks);
 }
 
-std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device) {
-  std::optional<dist::LaunchIdentity> identity = launch_identity();
+std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device,
+                                                 const std::optional<dist::LaunchIdentity>& identity) {
   if (!identity) return nullptr;
   dist::ConnectOptions connect;
   connect.backend = dist::resolve_backend(options.backend, device);

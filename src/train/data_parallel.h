@@ -73,21 +73,14 @@ class DataParallel {
   std::unique_ptr<dist::GradientReducer> reducer_;
 };
 
-// The job this process belongs to, from torchrun's or Slurm's environment;
-// nullopt for a process no launcher started. Throws UsageError for a partial
-// environment, RunError when the ranks do not meet within the timeout.
-std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device);
-
-// The identity alone, without connecting (to pick the device and threads first).
-std::optional<dist::LaunchIdentity> launch_identity();
-
-// The device `requested` ("auto", "cuda", "cuda:1", ...) names for this
-// process: in a job, a CUDA device without an index is the local rank's GPU,
-// as torchrun's LOCAL_RANK says; an explicit index is kept.
-torch::Device rank_device(const std::string& requested);
+// Joins the job `identity` describes (read once per process from torchrun's
+// or Slurm's environment: dist/launch_environment.h); null for a lone process
+// (nullopt). Throws RunError when the ranks do not meet within the timeout.
+std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device,
+                                                 const std::optional<dist::LaunchIdentity>& identity);
 
 // The compute threads a rank takes by default: this machine's cores shared by
-// its local ranks (all of them for a process no launcher started).
-int rank_core_share();
+// its local ranks (all of them for a lone process).
+int rank_core_share(const std::optional<dist::LaunchIdentity>& identity);
 
 }  // namespace trainbench::train

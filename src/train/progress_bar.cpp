@@ -436,6 +436,12 @@ void ProgressBoard::begin_pass(std::string desc, std::int64_t total) {
   redraw(t);  // tqdm shows "0%| | 0/N [00:00<?, ?it/s]" at once
 }
 
+void ProgressBoard::set_pass_total(std::int64_t total) {
+  if (!pass_.active) return;
+  pass_.total = total;
+  if (live_) redraw(now());
+}
+
 void ProgressBoard::update_pass(std::int64_t n) {
   if (!pass_.active) return;
   const double t = now();

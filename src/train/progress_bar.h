@@ -167,6 +167,9 @@ class ProgressBoard {
   void update_pass(std::int64_t n, Postfix postfix);
   // Prints the final pass line (state as of the last update_pass).
   void end_pass();
+  // The pass's total changed once it was known better (a bench whose timed
+  // steps follow from the warm-up's step time), as tqdm's `bar.total = n`.
+  void set_pass_total(std::int64_t total);
 
   // Prints a line (a trailing '\n' is added if missing) without corrupting
   // live bars: clears them, prints, redraws.

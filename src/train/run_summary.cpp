@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/error.h"
+
 namespace trainbench::train {
 
 nlohmann::ordered_json to_json(const std::vector<data::SkippedFile>& skipped) {
@@ -10,47 +12,88 @@ nlohmann::ordered_json to_json(const std::vector<data::SkippedFile>& skipped) {
   return out;
 }
 
-nlohmann::ordered_json to_json(const RunSummary& s) {
-  return {{"model", s.model},
-          {"device", s.device},
-          {"device_name", s.device_name},
-          {"threads", s.threads},
-          {"workers", s.workers},
-          {"amp", s.amp},
-          {"channels_last", s.channels_last},
-          {"augment", s.augment},
-          {"pretrained", s.pretrained},
-          {"img_size", s.image_size},
-          {"batch_size", s.batch_size},
-          {"epochs", s.epochs},
-          {"steps", s.steps},
-          {"overflow_skipped_steps", s.overflow_skipped_steps},
-          {"final_loss_scale", s.final_loss_scale},
-          {"train_images", s.train_images},
-          {"val_images", s.val_images},
-          {"train_images_seen", s.train_images_seen},
-          {"train_files_scanned", s.train_files_scanned},
-          {"val_files_scanned", s.val_files_scanned},
-          {"skipped_files", s.skipped_files},
-          {"skipped_examples", to_json(s.skipped_examples)},
-          {"train_loss", s.train_loss},
-          {"train_accuracy", s.train_accuracy},
-          {"val_loss", s.val_loss},
-          {"val_accuracy", s.val_accuracy},
-          {"best_val_loss", s.best_val_loss},
-          {"best_epoch", s.best_epoch},
-          {"train_images_per_sec", s.train_images_per_sec},
-          {"first_epoch_images_per_sec", s.first_epoch_images_per_sec},
-          {"data_wait_fraction", s.data_wait_fraction},
-          {"wall_seconds", s.wall_seconds},
-          {"world_size", s.world_size},
-          {"dist_backend", s.dist_backend},
-          {"sync_bn", s.sync_batch_norm},
-          {"rank_images_per_sec", s.rank_images_per_sec},
-          {"all_reduce_wait_seconds_per_step", s.all_reduce_wait_seconds_per_step},
-          {"interrupted", s.interrupted},
-          {"stopped", s.stopped},
-          {"telemetry", s.telemetry}};
+namespace {
+
+using SummaryField = core::Field<RunSummary>;
+using core::field;
+
+std::vector<data::SkippedFile> skipped_from_json(const nlohmann::json& list) {
+  std::vector<data::SkippedFile> skipped;
+  if (!list.is_array()) throw UsageError("field 'skipped_examples' must be a list of {path, reason}");
+  for (const nlohmann::json& item : list) {
+    if (!item.is_object()) throw UsageError("field 'skipped_examples' must be a list of {path, reason}");
+    data::SkippedFile file;
+    core::read_field(item, "path", &file.path);
+    core::read_field(item, "reason", &file.reason);
+    skipped.push_back(std::move(file));
+  }
+  return skipped;
+}
+
+}  // namespace
+
+const std::vector<core::Field<RunSummary>>& run_summary_fields() {
+  using core::ColumnType;
+  static const std::vector<SummaryField> fields = {
+      field("model", &RunSummary::model, "model architecture"),
+      field("device", &RunSummary::device, "device that trained (cpu, cuda:0, ...)"),
+      field("device_name", &RunSummary::device_name, "CPU model or GPU name"),
+      field("threads", &RunSummary::threads, "compute threads"),
+      field("workers", &RunSummary::workers, "loader worker threads"),
+      field("amp", &RunSummary::amp, "mixed precision: off, bf16 or fp16"),
+      field("channels_last", &RunSummary::channels_last, "channels-last (NHWC) memory format"),
+      field("augment", &RunSummary::augment, "training-batch augmentation: trivial-wide or none"),
+      field("pretrained", &RunSummary::pretrained, "weights file the run started from (empty: from scratch)"),
+      field("image_size", &RunSummary::image_size, "square input side in pixels", {"img_size"}),
+      field("batch_size", &RunSummary::batch_size, "images per batch (per rank)"),
+      field("epochs", &RunSummary::epochs, "epochs started"),
+      field("steps", &RunSummary::steps, "optimizer steps taken"),
+      field("overflow_skipped_steps", &RunSummary::overflow_skipped_steps,
+            "fp16: steps the gradient scaler skipped for inf/NaN gradients"),
+      field("final_loss_scale", &RunSummary::final_loss_scale, "fp16: the gradient scaler's last scale (0 without one)"),
+      field("train_images", &RunSummary::train_images, "images a training pass uses"),
+      field("val_images", &RunSummary::val_images, "images an evaluation uses"),
+      field("train_images_seen", &RunSummary::train_images_seen, "images trained on in all epochs, by every rank"),
+      field("train_files_scanned", &RunSummary::train_files_scanned, "image files of the training set, used or skipped"),
+      field("val_files_scanned", &RunSummary::val_files_scanned, "image files of the validation set, used or skipped"),
+      field("skipped_files", &RunSummary::skipped_files, "files found unreadable and skipped"),
+      core::custom_field<RunSummary>(
+          "skipped_examples", ColumnType::kText, "the first skipped files, with why",
+          [](const RunSummary& s) { return to_json(s.skipped_examples); },
+          [](const nlohmann::json& value, RunSummary& s) { s.skipped_examples = skipped_from_json(value); }),
+      field("train_loss", &RunSummary::train_loss, "mean batch loss of the last training pass"),
+      field("train_accuracy", &RunSummary::train_accuracy, "accuracy over the last training pass"),
+      field("val_loss", &RunSummary::val_loss, "mean loss of the last evaluation"),
+      field("val_accuracy", &RunSummary::val_accuracy, "accuracy of the last evaluation"),
+      field("best_val_loss", &RunSummary::best_val_loss, "lowest validation loss"),
+      field("best_epoch", &RunSummary::best_epoch, "epoch of the lowest validation loss (1-based)"),
+      field("train_images_per_sec", &RunSummary::train_images_per_sec, "images / wall time over the training passes"),
+      field("first_epoch_images_per_sec", &RunSummary::first_epoch_images_per_sec, "the first training pass's rate"),
+      field("data_wait_fraction", &RunSummary::data_wait_fraction, "share of training time spent waiting for a batch"),
+      field("wall_seconds", &RunSummary::wall_seconds, "seconds from start to end, set-up included"),
+      field("world_size", &RunSummary::world_size, "ranks of a data-parallel run (1 otherwise)"),
+      field("dist_backend", &RunSummary::dist_backend, "gloo or nccl (empty for one process)"),
+      field("sync_bn", &RunSummary::sync_batch_norm, "batch-norm statistics over all ranks' batches"),
+      field("rank_images_per_sec", &RunSummary::rank_images_per_sec, "each rank's own images/s, in rank order"),
+      field("all_reduce_wait_seconds_per_step", &RunSummary::all_reduce_wait_seconds_per_step,
+            "seconds per step rank 0 waited for the gradient all-reduce after the backward pass"),
+      field("interrupted", &RunSummary::interrupted, "stopped by a signal (Ctrl-C, SIGTERM)"),
+      field("stopped", &RunSummary::stopped, "why the run stopped early other than by a signal (empty if not)"),
+      core::custom_field<RunSummary>(
+          "telemetry", ColumnType::kText, "telemetry averaged per phase (null when not sampled)",
+          [](const RunSummary& s) { return s.telemetry; },
+          [](const nlohmann::json& value, RunSummary& s) { s.telemetry = nlohmann::ordered_json(value); }),
+  };
+  return fields;
+}
+
+nlohmann::ordered_json to_json(const RunSummary& summary) { return core::write_fields(run_summary_fields(), summary); }
+
+RunSummary run_summary_from_json(const nlohmann::json& json) {
+  if (!json.is_object()) throw UsageError("summary.json is not a JSON object");
+  RunSummary summary;
+  core::read_fields(run_summary_fields(), json, &summary);
+  return summary;
 }
 
 namespace {

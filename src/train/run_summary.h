@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/field_table.h"
 #include "data/skipped_files.h"
 
 namespace trainbench::train {
@@ -66,7 +67,12 @@ struct RunSummary {
   nlohmann::ordered_json telemetry;
 };
 
+// summary.json's one field table: the writer and the reader walk it.
+const std::vector<core::Field<RunSummary>>& run_summary_fields();
 nlohmann::ordered_json to_json(const RunSummary& summary);
+// Reads summary.json (earlier versions' img_size as image_size); throws
+// UsageError naming a field of the wrong type.
+RunSummary run_summary_from_json(const nlohmann::json& json);
 
 // [{"path": ..., "reason": ...}, ...], as summary.json and eval's JSON list skipped files.
 nlohmann::ordered_json to_json(const std::vector<data::SkippedFile>& skipped);

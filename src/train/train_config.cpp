@@ -3,76 +3,79 @@
 #include "core/error.h"
 
 namespace trainbench::train {
+namespace {
 
-nlohmann::ordered_json to_json(const TrainConfig& c) {
-  return {{"data", c.data.string()},
-          {"val_data", c.val_data.string()},
-          {"val_split", c.val_split},
-          {"model", c.model},
-          {"img_size", c.image_size},
-          {"batch_size", c.batch_size},
-          {"epochs", c.epochs},
-          {"lr", c.lr},
-          {"weight_decay", c.weight_decay},
-          {"adam_eps", c.adam_eps},
-          {"seed", c.seed},
-          {"workers", c.workers},
-          {"prefetch", c.prefetch_per_worker},
-          {"threads", c.threads},
-          {"device", c.device},
-          {"amp", c.amp},
-          {"channels_last", c.channels_last ? nlohmann::ordered_json(*c.channels_last) : nlohmann::ordered_json(nullptr)},
-          {"cudnn_benchmark", c.cudnn_benchmark},
-          {"augment", c.augment},
-          {"pretrained", c.pretrained.string()},
-          {"pretrained_strict", c.pretrained_strict},
-          {"output", c.output.string()},
-          {"max_steps", c.max_steps},
-          {"telemetry_interval", c.telemetry_interval},
-          {"checkpoint_every", c.checkpoint_every},
-          {"dist_backend", c.dist_backend},
-          {"sync_bn", c.sync_bn},
-          {"dist_timeout", c.dist_timeout}};
+using ConfigField = core::Field<TrainConfig>;
+using core::field;
+
+// Keys every config.json has held since the first release: a file without
+// one of them is not a run's config.
+const std::vector<std::string>& required_keys() {
+  static const std::vector<std::string> keys = {
+      "data",   "val_data",     "val_split", "model", "image_size", "batch_size", "epochs",  "lr",        "weight_decay",
+      "adam_eps", "seed",       "workers",   "prefetch", "threads", "device",     "output",  "max_steps"};
+  return keys;
 }
 
+}  // namespace
+
+const std::vector<core::Field<TrainConfig>>& train_config_fields() {
+  static const std::vector<ConfigField> fields = {
+      field("data", &TrainConfig::data, "image folder trained on"),
+      field("val_data", &TrainConfig::val_data, "separate validation folder (empty: a split of data)"),
+      field("val_split", &TrainConfig::val_split, "share of data held out for validation"),
+      field("model", &TrainConfig::model, "model architecture"),
+      field("image_size", &TrainConfig::image_size, "square input side in pixels", {"img_size"}),
+      field("batch_size", &TrainConfig::batch_size, "images per batch (per rank)"),
+      field("epochs", &TrainConfig::epochs, "passes over the training set"),
+      field("lr", &TrainConfig::lr, "OneCycle's peak learning rate"),
+      field("weight_decay", &TrainConfig::weight_decay, "AdamW weight decay"),
+      field("adam_eps", &TrainConfig::adam_eps, "AdamW eps"),
+      field("seed", &TrainConfig::seed, "seed of the split, the order and the initial weights"),
+      field("workers", &TrainConfig::workers, "loader threads (0: one per available core)"),
+      field("prefetch", &TrainConfig::prefetch_per_worker, "batches each worker may prepare ahead"),
+      field("threads", &TrainConfig::threads, "compute threads (0: all available cores)"),
+      field("device", &TrainConfig::device, "the device asked for (auto, cpu, cuda, cuda:N, ...)"),
+      field("amp", &TrainConfig::amp, "mixed precision asked for (auto, off, bf16, fp16)"),
+      field("channels_last", &TrainConfig::channels_last, "channels-last asked for (null: the device's default)"),
+      field("cudnn_benchmark", &TrainConfig::cudnn_benchmark, "CUDA: cuDNN times its algorithms per shape"),
+      field("augment", &TrainConfig::augment, "training-batch augmentation: trivial-wide or none"),
+      field("pretrained", &TrainConfig::pretrained, "weights the run started from (empty: from scratch)"),
+      field("pretrained_strict", &TrainConfig::pretrained_strict, "mismatched weights other than the head are errors"),
+      field("output", &TrainConfig::output, "the run folder"),
+      field("max_steps", &TrainConfig::max_steps, "optimizer steps at most (0: epochs x batches)"),
+      field("telemetry_interval", &TrainConfig::telemetry_interval, "seconds between telemetry samples (0: none)"),
+      field("checkpoint_every", &TrainConfig::checkpoint_every, "steps between checkpoints within an epoch"),
+      field("dist_backend", &TrainConfig::dist_backend, "data-parallel backend asked for (auto, gloo, nccl)"),
+      field("sync_bn", &TrainConfig::sync_bn, "batch-norm statistics over all ranks' batches"),
+      field("dist_timeout", &TrainConfig::dist_timeout, "seconds a rank waits for the others"),
+  };
+  return fields;
+}
+
+nlohmann::ordered_json to_json(const TrainConfig& config) { return core::write_fields(train_config_fields(), config); }
+
 TrainConfig train_config_from_json(const nlohmann::json& json) {
-  TrainConfig c;
-  try {
-    c.data = json.at("data").get<std::string>();
-    c.val_data = json.at("val_data").get<std::string>();
-    c.val_split = json.at("val_split").get<double>();
-    c.model = json.at("model").get<std::string>();
-    c.image_size = json.at("img_size").get<int>();
-    c.batch_size = json.at("batch_size").get<int>();
-    c.epochs = json.at("epochs").get<int>();
-    c.lr = json.at("lr").get<double>();
-    c.weight_decay = json.at("weight_decay").get<double>();
-    c.adam_eps = json.at("adam_eps").get<double>();
-    c.seed = json.at("seed").get<std::uint64_t>();
-    c.workers = json.at("workers").get<int>();
-    c.prefetch_per_worker = json.at("prefetch").get<int>();
-    c.threads = json.at("threads").get<int>();
-    c.device = json.at("device").get<std::string>();
-    c.output = json.at("output").get<std::string>();
-    // Settings added after the first release: runs written before them
-    // trained in full precision, contiguous, from scratch.
-    c.amp = json.value("amp", std::string("off"));
-    const nlohmann::json channels_last = json.value("channels_last", nlohmann::json(false));
-    if (!channels_last.is_null()) c.channels_last = channels_last.get<bool>();
-    c.cudnn_benchmark = json.value("cudnn_benchmark", true);
-    c.augment = json.value("augment", std::string("none"));
-    c.pretrained = json.value("pretrained", std::string());
-    c.pretrained_strict = json.value("pretrained_strict", true);
-    c.max_steps = json.at("max_steps").get<std::int64_t>();
-    c.telemetry_interval = json.value("telemetry_interval", 0.0);
-    c.checkpoint_every = json.value("checkpoint_every", std::int64_t{0});
-    c.dist_backend = json.value("dist_backend", std::string("auto"));
-    c.sync_bn = json.value("sync_bn", false);
-    c.dist_timeout = json.value("dist_timeout", 300);
-  } catch (const nlohmann::json::exception& e) {
-    throw RunError(std::string("config.json is incomplete or malformed: ") + e.what());
+  if (!json.is_object()) throw RunError("config.json is not a JSON object");
+  for (const std::string& key : required_keys()) {
+    const bool present = json.contains(key) || (key == "image_size" && json.contains("img_size"));
+    if (!present) throw RunError("config.json is incomplete: it has no '" + key + "'");
   }
-  return c;
+  // Settings added after the first release: runs written before them trained
+  // in full precision, contiguous, unaugmented, from scratch, unsampled, with
+  // checkpoints at epoch ends only.
+  TrainConfig config;
+  config.amp = "off";
+  config.channels_last = false;
+  config.augment = "none";
+  config.telemetry_interval = 0.0;
+  config.checkpoint_every = 0;
+  try {
+    core::read_fields(train_config_fields(), json, &config);
+  } catch (const UsageError& e) {
+    throw RunError(std::string("config.json is malformed: ") + e.what());
+  }
+  return config;
 }
 
 }  // namespace trainbench::train

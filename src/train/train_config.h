@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/field_table.h"
 
 namespace trainbench::train {
 
@@ -47,8 +50,12 @@ struct TrainConfig {
   std::int64_t simulate_oom_at_step = 0;
 };
 
+// config.json's one field table: the writer and the reader walk it.
+const std::vector<core::Field<TrainConfig>>& train_config_fields();
 nlohmann::ordered_json to_json(const TrainConfig& config);
-// Throws RunError naming the missing or malformed key.
+// Reads config.json (earlier versions' img_size as image_size, and the
+// defaults of the runs written before a setting existed); throws RunError
+// naming the missing or malformed key.
 TrainConfig train_config_from_json(const nlohmann::json& json);
 
 }  // namespace trainbench::train

@@ -12,25 +12,26 @@
 #include "models/registry.h"
 #include "train/model_weights.h"
 #include "train/run_folder.h"
+#include "train/run_record.h"
 #include "train/run_summary.h"
 
 namespace trainbench::train {
 namespace fs = std::filesystem;
 
 TrainedModel load_trained_model(const fs::path& run_dir, const ExecutionRequest& request) {
-  const RunFolder run = RunFolder::open(run_dir);
+  const RunRecord run = load_run_record(run_dir);
   TrainedModel trained;
-  trained.config = train_config_from_json(run.read_json(RunFiles::kConfig));
-  trained.classes = run.read_classes();
-  Execution& execution = trained.execution;
-  execution.device = core::resolve_device(request.device);
-  execution.amp = core::resolve_amp_mode(request.amp, execution.device);
-  core::check_amp_supported(execution.amp, execution.device);
-  execution.channels_last = request.channels_last.value_or(core::default_channels_last(execution.device, execution.amp));
+  trained.config = run.settings();
+  trained.classes = run.classes;
+  if (trained.classes.empty()) {
+    throw RunError(run_dir.string() + " is not a trainbench run folder (no class list in " + RunFiles::kClasses + ")");
+  }
+  // eval and predict run in one process: no job to take a GPU from.
+  const Execution& execution = trained.execution = resolve_execution(request, std::nullopt);
   trained.model = models::create_model(trained.config.model, static_cast<int>(trained.classes.size()));
   std::error_code error;
-  trained.weights = run.file(RunFiles::kBestWeights);
-  if (!fs::exists(trained.weights, error)) trained.weights = run.file(RunFiles::kLastWeights);
+  trained.weights = run_dir / RunFiles::kBestWeights;
+  if (!fs::exists(trained.weights, error)) trained.weights = run_dir / RunFiles::kLastWeights;
   if (!fs::exists(trained.weights, error)) {
     throw RunError("run " + run_dir.string() + " has no saved weights yet (it stopped before its first epoch ended)");
   }

@@ -26,13 +26,6 @@ struct TrainedModel {
   std::filesystem::path weights;  // the file the weights came from
 };
 
-// How eval and predict run the model: the flags as given.
-struct ExecutionRequest {
-  std::string device = "auto";
-  std::string amp = "off";            // full precision unless asked
-  std::optional<bool> channels_last;  // unset: the measured default for device and precision
-};
-
 // Loads RUN_DIR's best weights (the last ones when no best was saved yet).
 // Throws DeviceError when the device cannot run the requested precision.
 TrainedModel load_trained_model(const std::filesystem::path& run_dir, const ExecutionRequest& request);

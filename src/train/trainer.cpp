@@ -26,6 +26,7 @@
 #include "train/checkpoint.h"
 #include "train/data_parallel.h"
 #include "train/device_batch.h"
+#include "train/epoch_plan.h"
 #include "train/evaluation.h"
 #include "train/execution.h"
 #include "train/grad_scaler.h"
@@ -115,16 +116,19 @@ enum class Stop { kNone, kInterrupted, kNonFiniteLoss };
 
 class Trainer {
  public:
-  Trainer(const TrainConfig& config, ProgressBoard& board, bool resume)
-      : config_(config), board_(board), resuming_(resume) {}
+  Trainer(const TrainConfig& config, std::optional<dist::LaunchIdentity> identity, ProgressBoard& board, bool resume)
+      : config_(config), identity_(std::move(identity)), board_(board), resuming_(resume) {}
   RunSummary run();
+  // Whether this process wrote the run folder (rank 0 of a job, or alone).
+  bool wrote_run_folder() const { return leads(); }
+  const std::filesystem::path& run_folder_path() const { return config_.output; }
 
  private:
   // Checks settings, scans the data, builds model, optimiser, loaders and
   // schedule, and only then creates the run folder: bad input leaves nothing
   // behind. When resuming, opens the run folder and restores the checkpoint.
   void prepare();
-  // Device, precision and layout from the config, which then records them resolved.
+  // Device, precision and layout from the config's request (train::resolve_execution).
   void resolve_execution();
   void build_loaders(const DataSplit& data);
   // The epoch's training pass from step `first_step` (0, or where a resumed run stopped).
@@ -154,6 +158,7 @@ class Trainer {
   void restore_buffers();
 
   TrainConfig config_;
+  std::optional<dist::LaunchIdentity> identity_;  // the job this process is in (nullopt: alone), read once by the command
   ProgressBoard& board_;
   const bool resuming_;
   Execution execution_;
@@ -210,8 +215,9 @@ void Trainer::prepare() {
   if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
   if (config_.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (epochs only) or positive");
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
-  // Ranks on one machine share its cores.
-  const int core_share = rank_core_share();
+  // Ranks on one machine share its cores. The config records the threads and
+  // workers it resolved: a resumed run takes the same, as bitwise resume needs.
+  const int core_share = rank_core_share(identity_);
   config_.threads = core::configure_threads(config_.threads == 0 ? core_share : config_.threads);
   if (config_.workers == 0) config_.workers = core_share;
   resolve_execution();
@@ -244,8 +250,7 @@ void Trainer::prepare() {
 
   build_loaders(data);
 
-  total_steps_ = static_cast<std::int64_t>(config_.epochs) * train_loader_->batches_per_epoch();
-  if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
+  total_steps_ = planned_total_steps({config_.epochs, config_.max_steps, train_loader_->batches_per_epoch()});
   OneCycleOptions schedule_options;
   schedule_options.max_lr = config_.lr;
   schedule_options.total_steps = total_steps_;
@@ -266,11 +271,11 @@ void Trainer::prepare() {
   if (sampler_) sampler_->write_to(run_folder_->file(RunFiles::kTelemetry), /*append=*/resuming_);
 
   summary_.model = config_.model;
-  summary_.device = config_.device;
+  summary_.device = core::device_id(device);
   summary_.device_name = core::device_name(device);
   summary_.threads = config_.threads;
   summary_.workers = config_.workers;
-  summary_.amp = config_.amp;
+  summary_.amp = core::to_string(execution_.amp);
   summary_.channels_last = execution_.channels_last;
   summary_.augment = config_.augment;
   summary_.image_size = config_.image_size;
@@ -329,18 +334,13 @@ void Trainer::restore_checkpoint() {
 }
 
 void Trainer::resolve_execution() {
-  // Each local rank of a job takes its own GPU.
-  const torch::Device device = rank_device(config_.device);
-  config_.device = core::device_id(device);
-  execution_.device = device;
-  execution_.amp = core::resolve_amp_mode(config_.amp, device);
-  core::check_amp_supported(execution_.amp, device);
-  config_.amp = core::to_string(execution_.amp);
-  if (!config_.channels_last) config_.channels_last = core::default_channels_last(device, execution_.amp);
-  execution_.channels_last = *config_.channels_last;
+  // config.json keeps the request ("auto", an unindexed "cuda"): a resumed
+  // run, or another rank, resolves it again for itself; the summary records
+  // what it resolved to.
+  execution_ = train::resolve_execution({config_.device, config_.amp, config_.channels_last}, identity_);
   // cuDNN then times its convolution algorithms once per input shape and
   // keeps the fastest; our shapes are fixed, so that pays from the 2nd step.
-  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
+  if (execution_.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(config_.cudnn_benchmark);
 }
 
 void Trainer::build_loaders(const DataSplit& data) {
@@ -369,7 +369,7 @@ void Trainer::start_telemetry() {
   if (config_.telemetry_interval < 0) throw UsageError("--telemetry-interval must be positive (or 0 for none)");
   if (config_.telemetry_interval == 0) return;
   // Rank 0 samples the machine for the job (a multi-node job: its own machine).
-  if (const auto identity = launch_identity(); identity && identity->rank != 0) return;
+  if (identity_ && identity_->rank != 0) return;
   std::vector<std::string> unavailable;
   // A resumed run's samples continue the time axis where the checkpoint left it.
   const auto origin = start_ - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(clock_offset_));
@@ -396,35 +396,34 @@ RunSummary Trainer::run() {
   }
   start_telemetry();
   prepare();
-  const std::int64_t batches = train_loader_->batches_per_epoch();
   const int first_epoch = resuming_ ? resume_.epoch : 1;
   // A resumed epoch continues from the global position its checkpoint
   // recorded, dealt out over this run's ranks (which may be more or fewer).
   std::int64_t resumed_position = 0;
-  if (resuming_ && resume_.epoch_steps > 0) {
-    resumed_position = resume_.epoch_position >= 0 ? resume_.epoch_position
-                                                   : resume_.next_batch * static_cast<std::int64_t>(config_.batch_size);
-    if (resume_.world_size != (parallel_ ? parallel_->world_size() : 1)) {
-      // The steps left are this world's: the schedule is stretched to them.
-      total_steps_ = step_ + train_loader_->batches_per_epoch(resumed_position) +
-                     static_cast<std::int64_t>(config_.epochs - first_epoch) * batches;
-      if (config_.max_steps > 0) total_steps_ = std::min(total_steps_, config_.max_steps);
-      OneCycleOptions schedule_options;
-      schedule_options.max_lr = config_.lr;
-      schedule_options.total_steps = std::max(total_steps_, step_ + 1);
-      schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
-      board_.message("Resuming with " + std::to_string(parallel_ ? parallel_->world_size() : 1) + " rank(s) a run " +
-                     std::to_string(resume_.world_size) + " rank(s) began: " + std::to_string(total_steps_ - step_) +
-                     " steps left.");
+  std::optional<ResumePoint> resume_point;
+  if (resuming_) {
+    const int world_size = parallel_ ? parallel_->world_size() : 1;
+    if (resume_.epoch_steps > 0) {
+      resumed_position = resume_.epoch_position >= 0 ? resume_.epoch_position
+                                                     : resume_.next_batch * static_cast<std::int64_t>(config_.batch_size);
     }
+    resume_point = ResumePoint{resume_.epoch, step_,
+                               resume_.epoch_steps > 0 ? train_loader_->batches_per_epoch(resumed_position) : 0,
+                               resume_.world_size != world_size};
   }
-  const int epochs_to_run =
-      resuming_ && resumed_position > 0
-          ? first_epoch + static_cast<int>((std::max<std::int64_t>(
-                                                0, total_steps_ - step_ - train_loader_->batches_per_epoch(resumed_position)) +
-                                            batches - 1) /
-                                           batches)
-          : static_cast<int>((total_steps_ + batches - 1) / batches);
+  const EpochPlan plan =
+      plan_epochs({config_.epochs, config_.max_steps, train_loader_->batches_per_epoch()}, total_steps_, resume_point);
+  if (plan.schedule_stretched) {
+    total_steps_ = plan.total_steps;
+    OneCycleOptions schedule_options;
+    schedule_options.max_lr = config_.lr;
+    schedule_options.total_steps = std::max(total_steps_, step_ + 1);
+    schedule_ = std::make_unique<OneCycleSchedule>(schedule_options);
+    board_.message("Resuming with " + std::to_string(parallel_ ? parallel_->world_size() : 1) + " rank(s) a run " +
+                   std::to_string(resume_.world_size) + " rank(s) began: " + std::to_string(total_steps_ - step_) +
+                   " steps left.");
+  }
+  const int epochs_to_run = plan.last_epoch;
 
   summary_.epochs = std::min(first_epoch - 1, epochs_to_run);
   board_.begin_outer("Epochs", epochs_to_run);
@@ -524,8 +523,8 @@ void Trainer::join_job() {
   options.backend = config_.dist_backend;
   options.sync_batch_norm = config_.sync_bn;
   if (config_.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
-  options.timeout = dist::launch_timeout(std::chrono::seconds(config_.dist_timeout));
-  parallel_ = join_data_parallel(options, execution_.device);
+  options.timeout = std::chrono::seconds(config_.dist_timeout);  // resolved once, by the command (launch_environment.h)
+  parallel_ = join_data_parallel(options, execution_.device, identity_);
   if (!parallel_ && config_.sync_bn) board_.message("note: --sync-bn has no effect in a single process");
 }
 
@@ -534,7 +533,7 @@ std::string Trainer::job_fingerprint(const DataSplit& data) const {
                          {"batch_size", config_.batch_size}, {"epochs", config_.epochs},
                          {"lr", config_.lr},                 {"weight_decay", config_.weight_decay},
                          {"adam_eps", config_.adam_eps},     {"seed", config_.seed},
-                         {"augment", config_.augment},       {"amp", config_.amp},
+                         {"augment", config_.augment},       {"amp", core::to_string(execution_.amp)},
                          {"max_steps", config_.max_steps},   {"sync_bn", config_.sync_bn},
                          {"classes", data.classes},          {"train", data.train.size()},
                          {"validation", data.validation.size()}};
@@ -632,7 +631,7 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
       logits = forward.logits;
     } catch (const std::exception& error) {
       if (!core::is_out_of_memory(error)) throw;
-      throw RunError("out of memory on " + config_.device + " at batch size " + std::to_string(config_.batch_size) +
+      throw RunError("out of memory on " + core::device_id(execution_.device) + " at batch size " + std::to_string(config_.batch_size) +
                      " (step " + std::to_string(step_ + 1) + "): lower -b/--batch-size (e.g. -b " +
                      std::to_string(std::max(1, config_.batch_size / 2)) + ")" +
                      (last_checkpoint_step_ >= 0
@@ -646,15 +645,18 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     pass_metrics_.add_batch(logits.detach(), on_device.labels, loss_value);
     pass_timing_.images += on_device.labels.size(0);
     pass_timing_.seconds = seconds_before + seconds_since(start);
-    if (leads()) run_folder_->append_metrics({{"type", "train_step"},
-                                 {"epoch", epoch},
-                                 {"step", step_},
-                                 {"loss", loss_value},
-                                 {"lr", lr},
-                                 {"images", on_device.labels.size(0)},
-                                 {"data_wait_seconds", wait},
-                                 {"elapsed_seconds", pass_timing_.seconds},
-                                 {"run_seconds", run_seconds()}});
+    if (leads()) {
+      StepRecord record;
+      record.epoch = epoch;
+      record.step = step_;
+      record.loss = loss_value;
+      record.lr = lr;
+      record.images = on_device.labels.size(0);
+      record.data_wait_seconds = wait;
+      record.elapsed_seconds = pass_timing_.seconds;
+      record.run_seconds = run_seconds();
+      run_folder_->append_metrics(to_json(record));
+    }
     Postfix postfix = pass_postfix(pass_metrics_, lr);
     const std::string gpu = gpu_utilization_text(sampler_.get(), execution_.device);
     if (!gpu.empty()) postfix.insert(postfix.begin(), {"gpu", gpu});
@@ -676,14 +678,15 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
   const RunningMetrics figures = job_pass_metrics();
   const std::int64_t images = job_pass_images();
   if (!leads()) return;
-  run_folder_->append_metrics({{"type", "train_epoch"},
-                               {"epoch", epoch},
-                               {"loss", figures.mean_loss()},
-                               {"accuracy", figures.accuracy()},
-                               {"images", images},
-                               {"seconds", pass_timing_.seconds},
-                               {"data_wait_seconds", pass_timing_.data_wait_seconds},
-                               {"run_seconds", run_seconds()}});
+  EpochRecord record;
+  record.epoch = epoch;
+  record.loss = figures.mean_loss();
+  record.accuracy = figures.accuracy();
+  record.images = images;
+  record.seconds = pass_timing_.seconds;
+  record.data_wait_seconds = pass_timing_.data_wait_seconds;
+  record.run_seconds = run_seconds();
+  run_folder_->append_metrics(to_json(record));
 }
 
 EvalResult Trainer::eval_pass(int epoch) {
@@ -696,13 +699,14 @@ EvalResult Trainer::eval_pass(int epoch) {
   // Each rank evaluated its share: the figures are the whole set's.
   if (parallel_) result.metrics = parallel_->sum(result.metrics);
   if (!leads()) return result;
-  run_folder_->append_metrics({{"type", "eval"},
-                               {"epoch", epoch},
-                               {"loss", result.metrics.mean_loss()},
-                               {"accuracy", result.metrics.accuracy()},
-                               {"images", result.metrics.samples()},
-                               {"seconds", result.seconds},
-                               {"run_seconds", run_seconds()}});
+  EvalRecord record;
+  record.epoch = epoch;
+  record.loss = result.metrics.mean_loss();
+  record.accuracy = result.metrics.accuracy();
+  record.images = result.metrics.samples();
+  record.seconds = result.seconds;
+  record.run_seconds = run_seconds();
+  run_folder_->append_metrics(to_json(record));
   return result;
 }
 
@@ -800,15 +804,23 @@ weights::ModelCard Trainer::model_card() const {
   card.image_size = config_.image_size;
   card.mean = data::kImageNetMean;
   card.std = data::kImageNetStd;
-  card.amp = config_.amp;
+  card.amp = core::to_string(execution_.amp);
   card.trainbench_version = TRAINBENCH_VERSION;
   return card;
 }
 
 }  // namespace
 
-RunSummary run_training(const TrainConfig& config, ProgressBoard& board, bool resume) {
-  return Trainer(config, board, resume).run();
+RunRecord run_training(const TrainConfig& config, const std::optional<dist::LaunchIdentity>& identity,
+                       ProgressBoard& board, bool resume) {
+  Trainer trainer(config, identity, board, resume);
+  const RunSummary summary = trainer.run();
+  // What the run folder now holds, read once through the one loader; the
+  // other ranks of a job wrote nothing and know their summary alone.
+  RunRecord record;
+  if (trainer.wrote_run_folder()) record = load_run_record(trainer.run_folder_path());
+  record.summary = summary;
+  return record;
 }
 
 }  // namespace trainbench::train

@@ -2,6 +2,7 @@
 // rules with hand-computed numbers, pairing bench rows, training runs from run
 // folders written here, and the built-in published reference rows.
 #include "bench/compare.h"
+#include "bench/same_work.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "core/error.h"
 #include "store/results_store.h"
 #include "test_support.h"
+#include "train/train_config.h"
 
 namespace trainbench::bench {
 using store::BenchRow;
@@ -242,7 +244,7 @@ void write_run(const fs::path& folder, const RunSpec& spec) {
                                   {"channels_last", false},
                                   {"augment", "trivial-wide"},
                                   {"pretrained", ""},
-                                  {"img_size", spec.image_size},
+                                  {"img_size", spec.image_size},  // summary.json's name until the run record
                                   {"batch_size", 32},
                                   {"epochs", epochs},
                                   {"train_images", 1000},
@@ -255,7 +257,12 @@ void write_run(const fs::path& folder, const RunSpec& spec) {
                                   {"wall_seconds", total_seconds + 10},
                                   {"interrupted", false}};
   std::ofstream(folder / "summary.json") << summary.dump(2);
-  std::ofstream(folder / "config.json") << nlohmann::json({{"model", spec.model}, {"seed", spec.seed}, {"lr", 0.001}}).dump(2);
+  train::TrainConfig config;  // a whole config.json, as train writes it
+  config.model = spec.model;
+  config.seed = spec.seed;
+  config.lr = 0.001;
+  config.image_size = spec.image_size;
+  std::ofstream(folder / "config.json") << train::to_json(config).dump(2);
 }
 
 TEST(CompareTraining, SteadyStateFromEpochsAfterTheFirstWithSpread) {
@@ -290,7 +297,13 @@ TEST(CompareTraining, SteadyStateFromEpochsAfterTheFirstWithSpread) {
   EXPECT_EQ(loss.significance, Significance::kBeyond);  // 0.20 vs 0.21: 4.9%
 
   EXPECT_TRUE(has_note_containing(c, "both runs used seed 1234"));
-  EXPECT_TRUE(has_note_containing(c, "not a like-for-like comparison: amp (run-a: fp16, run-b: bf16)"));
+  // Precision is how the work ran, not other work: listed, verdicts kept.
+  EXPECT_TRUE(c.work.same_work());
+  ASSERT_EQ(c.work.differences.size(), 1u);
+  EXPECT_EQ(c.work.differences[0].name, "amp");
+  EXPECT_EQ(c.work.differences[0].role, SettingRole::kExecution);
+  EXPECT_TRUE(has_note_containing(c, "ran differently: amp (run-a: fp16, run-b: bf16)"));
+  EXPECT_FALSE(has_note_containing(c, "different work"));
 }
 
 TEST(CompareTraining, AccuracyBeyondNoiseAndDifferentSeeds) {
@@ -306,7 +319,8 @@ TEST(CompareTraining, AccuracyBeyondNoiseAndDifferentSeeds) {
   EXPECT_NE(accuracy.verdict.find("2.00 points lower than a"), std::string::npos) << accuracy.verdict;
   EXPECT_EQ(c.figures.back().significance, Significance::kWithin);
   EXPECT_TRUE(has_note_containing(c, "different seeds (1, 2)"));
-  EXPECT_FALSE(has_note_containing(c, "like-for-like"));
+  EXPECT_TRUE(c.work.differences.empty());
+  EXPECT_FALSE(has_note_containing(c, "ran differently"));
 }
 
 TEST(CompareTraining, TwoEpochsLeaveTheSpreadUnknown) {
@@ -430,20 +444,56 @@ TEST(CompareReference, UnknownNameListsTheKnownOnes) {
   }
 }
 
-TEST(CompareReference, RunOfAnotherWorkloadIsComparedWithACaveat) {
+TEST(CompareReference, RunOfOtherWorkGetsNoVerdictAndSaysWhatDiffers) {
   TempDir dir;
   RunSpec spec{"off", 1234, {10.0, 10.0, 10.0}, 0.99, 0.05, 15374};
   spec.model = "resnet18";
   spec.image_size = 64;
   write_run(dir / "small", spec);
   const Comparison c = compare_training_runs(find_reference("titan-rtx").side, load_run_folder(dir / "small"));
-  EXPECT_TRUE(has_note_containing(c, "small is not the reference workload (resnet18, 64 px, batch 32)"));
-  EXPECT_TRUE(has_note_containing(c, "both runs used seed 1234"));
-  EXPECT_EQ(c.figures[0].verdict, "86% slower than Titan RTX (published)");  // 100 / 707.2
-  // 0.99 vs 0.995 on 15374 each: threshold 2*sqrt(.995*.005/n + .99*.01/n) = 0.00197 < 0.005.
-  const ComparedFigure& accuracy = c.figures.back();
-  EXPECT_EQ(accuracy.name, "final val accuracy");  // no published loss
-  EXPECT_EQ(accuracy.significance, Significance::kBeyond);
+  EXPECT_FALSE(c.work.same_work());
+  std::vector<std::string> work;
+  for (const SettingDifference& d : c.work.of_role(SettingRole::kWork)) work.push_back(d.name + "=" + d.a + "/" + d.b);
+  EXPECT_EQ(work, (std::vector<std::string>{"model=resnet18d/resnet18", "image_size=288/64"}));
+  for (const ComparedFigure& figure : c.figures) {
+    EXPECT_FALSE(figure.same_work) << figure.name;
+    EXPECT_EQ(figure.verdict, "") << figure.name;  // no faster/slower, no higher/lower
+    EXPECT_FALSE(figure.ratio) << figure.name;
+    EXPECT_EQ(figure.estimate, "") << figure.name;  // not asked for
+  }
+  EXPECT_NEAR(c.figures[0].b.value, 100.0, 1e-9);  // the figures themselves stand
+  EXPECT_TRUE(has_note_containing(c, "different work, so no faster/slower verdict: model (Titan RTX (published): "
+                                     "resnet18d, small: resnet18); image_size (Titan RTX (published): 288, small: 64)"));
+  const std::string markdown = format_comparison_markdown(c);
+  EXPECT_EQ(markdown.find("slower than"), std::string::npos) << markdown;
+  EXPECT_EQ(markdown.find("faster than"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("different work: no verdict"), std::string::npos) << markdown;
+}
+
+TEST(CompareReference, NormaliseGivesAnEstimateLabelledAsOne) {
+  TempDir dir;
+  RunSpec spec{"off", 1234, {10.0, 10.0, 10.0}, 0.99, 0.05, 15374};
+  spec.model = "resnet18d";
+  spec.image_size = 144;  // a quarter of 288's pixels: about a quarter of the FLOPs per image
+  write_run(dir / "small", spec);
+  CompareOptions options;
+  options.normalise = true;
+  const Comparison c = compare_training_runs(find_reference("titan-rtx").side, load_run_folder(dir / "small"), options);
+  const ComparedFigure& steady = c.figures[0];
+  EXPECT_FALSE(steady.same_work);
+  EXPECT_EQ(steady.verdict, "");
+  // 100 images/s at 144 px is about 25 at 288 px: far slower than the Titan's 707.
+  EXPECT_NE(steady.estimate.find("estimate at Titan RTX (published)'s work: about 2"), std::string::npos)
+      << steady.estimate;
+  EXPECT_NE(steady.estimate.find("(estimate: FLOP-normalised from "), std::string::npos) << steady.estimate;
+  EXPECT_NE(steady.estimate.find("x slower than Titan RTX (published)"), std::string::npos) << steady.estimate;
+  EXPECT_TRUE(has_note_containing(c, "an estimate, not a measurement"));
+  const nlohmann::ordered_json json = comparison_to_json(c);
+  EXPECT_EQ(json["same_work"], false);
+  EXPECT_EQ(json["pairs"][0]["same_work"], false);
+  EXPECT_EQ(json["pairs"][0]["estimate"], steady.estimate);
+  EXPECT_EQ(json["differing_settings"][0]["name"], "image_size");
+  EXPECT_EQ(json["differing_settings"][0]["role"], "work");
 }
 
 TEST(CompareReference, BenchRowsAgainstTheTrainAndEvalRates) {
@@ -455,6 +505,46 @@ TEST(CompareReference, BenchRowsAgainstTheTrainAndEvalRates) {
   EXPECT_EQ(c.figures[0].significance, Significance::kBeyond);
   EXPECT_EQ(c.figures[1].verdict, "within 10% of Titan RTX (published)");
   EXPECT_EQ(c.figures[1].significance, Significance::kWithin);
+}
+
+TEST(CompareReference, BenchRowOfOtherWorkGetsNoVerdict) {
+  BenchRow other = bench_row("train", 32, "cpu", 700.0, {700, 700});
+  other.image_size = 160;
+  BenchSide b{"cpu.json", "", {bench_row("train", 32, "cpu", 35.0, {34, 36}), other}};
+  const Comparison c = compare_reference_with_bench(find_reference("titan-rtx").side, b);
+  ASSERT_EQ(c.figures.size(), 2u);
+  EXPECT_TRUE(c.figures[0].same_work);
+  EXPECT_EQ(c.figures[0].verdict, "20x slower than Titan RTX (published)");  // 707.2 / 35
+  EXPECT_FALSE(c.figures[1].same_work);  // 160 px: within 10% of the Titan's rate, but not its work
+  EXPECT_EQ(c.figures[1].verdict, "");
+  EXPECT_TRUE(has_note_containing(c, "rows of other work than the published figures' get no verdict: image_size "
+                                     "(Titan RTX (published): 288, cpu.json: 160)"));
+}
+
+// ---- the same-work rule ----
+
+TEST(SameWork, RolesOfTheSettings) {
+  for (const char* work : {"model", "image_size", "batch_size", "mode"}) {
+    EXPECT_EQ(role_of_setting(work), SettingRole::kWork) << work;
+  }
+  for (const char* recipe : {"epochs", "lr", "weight_decay", "adam_eps", "augment", "max_steps", "train_images"}) {
+    EXPECT_EQ(role_of_setting(recipe), SettingRole::kRecipe) << recipe;
+  }
+  for (const char* how : {"amp", "channels_last", "device", "threads", "something_new"}) {
+    EXPECT_EQ(role_of_setting(how), SettingRole::kExecution) << how;
+  }
+}
+
+TEST(SameWork, OnlySettingsBothSidesKnowCanDiffer) {
+  const nlohmann::ordered_json a = {{"model", "resnet18d"}, {"image_size", 288}, {"lr", 0.001}, {"amp", "fp16"}};
+  const nlohmann::ordered_json b = {{"model", "resnet18d"}, {"image_size", 288}, {"lr", 0.002}, {"batch_size", 64}};
+  const WorkMatch match = match_settings(a, b);
+  ASSERT_EQ(match.differences.size(), 1u);  // batch_size and amp are unknown on one side
+  EXPECT_EQ(match.differences[0].name, "lr");
+  EXPECT_TRUE(match.same_work());
+  EXPECT_FALSE(match.same_recipe());
+  EXPECT_EQ(describe_differences(match.differences, "A", "B"), "lr (A: 0.001, B: 0.002)");
+  EXPECT_FALSE(match_settings(a, {{"image_size", 224}}).same_work());
 }
 
 // ---- the report ----

@@ -37,6 +37,27 @@ TEST(LaunchEnvironment, NoLauncherIsASingleProcessRun) {
   EXPECT_FALSE(read_launch_environment(environment_of({{"HOME", "/root"}, {"MASTER_PORT", "1234"}})).has_value());
 }
 
+// One source for the collective timeout: the user's --dist-timeout wins over
+// what `launch --timeout` passed, which wins over the default.
+TEST(LaunchEnvironment, TheUsersTimeoutWinsOverLaunchsWhichWinsOverTheDefault) {
+  std::map<std::string, std::string> values = torchrun(0, 2, 0, 2);
+  values["TRAINBENCH_LAUNCH_TIMEOUT"] = "45";
+  const std::optional<LaunchIdentity> launched = read_launch_environment(environment_of(values));
+  ASSERT_TRUE(launched);
+  EXPECT_EQ(launched->launch_timeout_seconds, 45);
+  EXPECT_EQ(resolve_collective_timeout(900, launched), 900);
+  EXPECT_EQ(resolve_collective_timeout(std::nullopt, launched), 45);
+  EXPECT_EQ(resolve_collective_timeout(std::nullopt, std::nullopt), kDefaultCollectiveTimeoutSeconds);
+  EXPECT_EQ(resolve_collective_timeout(std::nullopt, std::nullopt, 120), 120);  // a resumed run's own
+  const std::optional<LaunchIdentity> torchrun_alone = read_launch_environment(environment_of(torchrun(0, 2, 0, 2)));
+  EXPECT_FALSE(torchrun_alone->launch_timeout_seconds);
+  EXPECT_EQ(resolve_collective_timeout(std::nullopt, torchrun_alone), 300);
+  values["TRAINBENCH_LAUNCH_TIMEOUT"] = "soon";
+  EXPECT_NE(error_of(values).find("TRAINBENCH_LAUNCH_TIMEOUT must be a whole number of seconds from 1 to 1000000 "
+                                  "(got 'soon')"),
+            std::string::npos);
+}
+
 TEST(LaunchEnvironment, ReadsTorchrun) {
   const auto id = read_launch_environment(environment_of(torchrun(5, 8, 1, 4)));
   ASSERT_TRUE(id.has_value());

@@ -7,6 +7,7 @@
 
 #include "store/bench_row.h"
 #include "test_support.h"
+#include "train/train_config.h"
 
 namespace trainbench {
 namespace {
@@ -54,6 +55,7 @@ void write_run_folder(const fs::path& folder) {
                                                             {"device", "cuda:0"},
                                                             {"device_name", "Test GPU"},
                                                             {"amp", "bf16"},
+                                                            {"augment", "trivial-wide"},
                                                             {"img_size", 288},
                                                             {"batch_size", 32},
                                                             {"epochs", 3},
@@ -65,7 +67,48 @@ void write_run_folder(const fs::path& folder) {
                                                             {"first_epoch_images_per_sec", 345.9},
                                                             {"interrupted", false}})
                                                 .dump(2);
-  std::ofstream(folder / "config.json") << nlohmann::json({{"seed", 1234}, {"lr", 0.001}}).dump(2);
+  train::TrainConfig config;  // a whole config.json, as train writes it: the workload's defaults
+  std::ofstream(folder / "config.json") << train::to_json(config).dump(2);
+}
+
+// Two runs at different image sizes did different work: compare prints what
+// differs and no verdict; --normalise adds an estimate, labelled as one.
+TEST(CompareCommand, RunsAtDifferentImageSizesGetNoVerdict) {
+  TempDir dir;
+  write_run_folder(dir / "big");
+  write_run_folder(dir / "small");
+  {
+    std::ifstream in(dir / "small" / "summary.json");
+    nlohmann::json summary = nlohmann::json::parse(in);
+    summary["img_size"] = 144;
+    std::ofstream(dir / "small" / "summary.json") << summary.dump(2);
+  }
+  const std::string both = "'" + (dir / "big").string() + "' '" + (dir / "small").string() + "'";
+  int exit_code = -1;
+  const std::string markdown = testing::run_command(compare_command(both), &exit_code);
+  ASSERT_EQ(exit_code, 0) << markdown;
+  EXPECT_NE(markdown.find("different work, so no faster/slower verdict: image_size (big: 288, small: 144)"),
+            std::string::npos)
+      << markdown;
+  EXPECT_EQ(markdown.find("faster than"), std::string::npos) << markdown;
+  EXPECT_EQ(markdown.find("slower than"), std::string::npos) << markdown;
+  EXPECT_EQ(markdown.find("within 10%"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("different work: no verdict"), std::string::npos) << markdown;
+
+  const nlohmann::json json = nlohmann::json::parse(testing::run_command(compare_command(both + " -o json"), &exit_code));
+  EXPECT_EQ(json["same_work"], false);
+  ASSERT_EQ(json["differing_settings"].size(), 1u) << json.dump(2);
+  EXPECT_EQ(json["differing_settings"][0]["name"], "image_size");
+  EXPECT_EQ(json["pairs"][0]["verdict"], "");
+  EXPECT_TRUE(json["pairs"][0]["ratio"].is_null());
+
+  const std::string normalised = testing::run_command(compare_command(both + " --normalise"), &exit_code);
+  ASSERT_EQ(exit_code, 0) << normalised;
+  // Same rate at a quarter of the pixels: the estimate at 288 px is about a quarter of big's.
+  EXPECT_NE(normalised.find("different work: no verdict; estimate at big's work: about "), std::string::npos)
+      << normalised;
+  EXPECT_NE(normalised.find("(estimate: FLOP-normalised from "), std::string::npos) << normalised;
+  EXPECT_NE(normalised.find("an estimate, not a measurement"), std::string::npos) << normalised;
 }
 
 TEST(CompareCommand, TwoBenchJsonFilesSideBySide) {

@@ -65,7 +65,7 @@ fs::path filled_store(const TempDir& dir) {
   for (int i = 0; i < 2; ++i) {
     store::TrainRecord record;
     record.run_dir = "/runs/run" + std::to_string(i);
-    record.summary = {{"model", "resnet18d"}, {"img_size", 64}, {"val_accuracy", 0.5 + 0.25 * i}, {"interrupted", false}};
+    record.summary = {{"model", "resnet18d"}, {"image_size", 64}, {"val_accuracy", 0.5 + 0.25 * i}, {"interrupted", false}};
     record.config = {{"epochs", 1}};
     record.provenance.device_name = "Test CPU";
     store.insert_train(record);

@@ -150,23 +150,27 @@ void expect_predict_names_the_class(const TrainedRun& t) {
   EXPECT_EQ(code, 1);  // an unreadable image is reported, and the exit code says so
 }
 
-// The run ends by saying what it got: where the machine stands against each
-// published card (with the caveat that the settings differ), the report it
-// wrote beside the run, and three commands to run next.
+// The run ends by saying what it got: where the machine stands against the
+// published cards (a run of other work than theirs gets no verdict, only an
+// estimate labelled as one), the report it wrote beside the run, and three
+// commands to run next.
 void expect_the_ending_says_what_the_run_shows(const TrainedRun& t) {
   const std::string& out = t.output;
   const auto standing = out.find("Against the workload's published cards (published figures");
   ASSERT_NE(standing, std::string::npos) << out;
   const std::string after = out.substr(standing);
-  // The caveat comes before the verdicts it qualifies.
-  const auto caveat = after.find("Not like for like: the cards trained resnet18d at 288 px, batch 32, amp fp16,\n"
-                                 "  this run resnet18 at 32 px, batch 8, amp off");
-  const auto titan = after.find("  Titan RTX, fp16 AMP, native Ubuntu: 707 images/s there, ");
-  ASSERT_NE(caveat, std::string::npos) << after;
-  ASSERT_NE(titan, std::string::npos) << after;
-  EXPECT_LT(caveat, titan);
-  EXPECT_NE(after.find(" slower than Titan RTX (published)\n"), std::string::npos) << after;  // a tiny CPU run
-  EXPECT_NE(after.find("  Arc A770, bf16, default oneDNN layout: "), std::string::npos) << after;
+  EXPECT_NE(after.find("  no verdict: this run did other work than the cards (model (cards: resnet18d, this run: "
+                       "resnet18); image_size (cards: 288, this run: 32); batch_size (cards: 32, this run: 8))\n"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find("  At the cards' work (resnet18d, 288 px) this machine would do about "), std::string::npos)
+      << after;
+  EXPECT_NE(after.find(" images/s (estimate: FLOP-normalised from "), std::string::npos) << after;
+  EXPECT_NE(after.find(" bench --model resnet18d --img-size 288 -b 32 (or train --standing"), std::string::npos) << after;
+  const std::string verdicts = after.substr(0, after.find("\nNext:\n"));
+  EXPECT_EQ(verdicts.find("slower than"), std::string::npos) << verdicts;  // no verdict from other work
+  EXPECT_EQ(verdicts.find("faster than"), std::string::npos) << verdicts;
+  EXPECT_EQ(verdicts.find("within 10% of"), std::string::npos) << verdicts;
   const std::string report = (t.run / "report.html").string();
   EXPECT_NE(after.find("  report: " + report + "\n"), std::string::npos) << after;
   std::ifstream file(report);
@@ -217,6 +221,37 @@ TEST(TrainCommand, TrainsEvaluatesAndPredictsOnTinyData) {
     SCOPED_TRACE("ending");
     expect_the_ending_says_what_the_run_shows(t);
   }
+}
+
+// train --standing measures the cards' own work after the run, and the
+// verdicts come from that measurement; the line names the bench command that
+// measures the same alone, and how far this run's FLOP estimate landed.
+TEST(TrainCommand, StandingMeasuresTheCardsWorkAndJudgesFromIt) {
+  TempDir dir;
+  make_stripe_set(dir / "data", 6);
+  int code = -1;
+  const std::string out = testing::run_command(
+      trainbench_command("train --data '" + (dir / "data").string() + "' --model resnet18 --img-size 32 -b 8 " +
+                         "--epochs 1 --threads 2 --workers 1 --no-progress --no-report --standing --standing-seconds 1 " +
+                         "--db '" + (dir / "r.db").string() + "' --output '" + (dir / "run").string() + "'"),
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  const auto standing = out.find("the cards' own work measured here: resnet18d, 288 px, batch 32, training steps on cpu");
+  ASSERT_NE(standing, std::string::npos) << out;
+  const std::string after = out.substr(standing);
+  // A 2-core CPU is far slower than every card at the cards' own work.
+  for (const char* card : {"Titan RTX, fp16 AMP, native Ubuntu: 707 images/s there, ",
+                           "Arc A770, bf16, default oneDNN layout: 137 images/s there, "}) {
+    const auto line = after.find(card);
+    ASSERT_NE(line, std::string::npos) << after;
+    const std::string text = after.substr(line, after.find('\n', line) - line);
+    EXPECT_NE(text.find(" slower than "), std::string::npos) << text;
+  }
+  EXPECT_EQ(after.find("faster than"), std::string::npos) << after;
+  EXPECT_NE(after.find("  measured: 3 windows of "), std::string::npos) << after;
+  EXPECT_NE(after.find(" bench --model resnet18d --img-size 288 -b 32 --amp "), std::string::npos) << after;
+  EXPECT_NE(after.find("gave an estimate of "), std::string::npos) << after;
+  EXPECT_NE(after.find(": how far a FLOP-normalised estimate lands here"), std::string::npos) << after;
 }
 
 TEST(Commands, BadInputIsOneClearLineAndANonZeroExit) {

@@ -9,6 +9,13 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The lines as metrics.jsonl holds them, read through the run record's reader.
+train::RunMetrics typed(const std::vector<Json>& lines) {
+  train::RunMetrics metrics;
+  for (const Json& line : lines) metrics.records.push_back(*train::metrics_record_from_json(line));
+  return metrics;
+}
+
 // Two epochs of 4 steps, 10 images each; steps take 0.5 s after a 2 s cold
 // first step; each pass waits 0.1 s per step; evaluation takes 1 s.
 std::vector<Json> two_epochs(bool with_run_seconds) {
@@ -74,9 +81,9 @@ void expect_two_epochs(const RunSeries& s) {
   EXPECT_DOUBLE_EQ(s.data_wait_share[1].y, 20.0);  // 0.1 of 0.5 s
 }
 
-TEST(RunSeries, CurvesAndPassesOfARun) { expect_two_epochs(run_series(two_epochs(true))); }
+TEST(RunSeries, CurvesAndPassesOfARun) { expect_two_epochs(run_series(typed(two_epochs(true)))); }
 
-TEST(RunSeries, RunsWithoutRunSecondsGetTheSameTimeAxisRebuilt) { expect_two_epochs(run_series(two_epochs(false))); }
+TEST(RunSeries, RunsWithoutRunSecondsGetTheSameTimeAxisRebuilt) { expect_two_epochs(run_series(typed(two_epochs(false)))); }
 
 TEST(RunSeries, LongRunsAreSmoothedOverATrailingWindow) {
   std::vector<Json> records;
@@ -85,7 +92,7 @@ TEST(RunSeries, LongRunsAreSmoothedOverATrailingWindow) {
                        {"images", 4}, {"data_wait_seconds", 0.0}, {"elapsed_seconds", 0.25 * step},
                        {"run_seconds", 1.0 + 0.25 * step}});
   }
-  const RunSeries s = run_series(records);
+  const RunSeries s = run_series(typed(records));
   EXPECT_EQ(s.window, 10);
   EXPECT_DOUBLE_EQ(s.step_loss_smoothed.back().y, 2.0);  // alternating 1 and 3
   EXPECT_DOUBLE_EQ(s.throughput.back().y, 16.0);         // 40 images over 2.5 s

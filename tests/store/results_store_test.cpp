@@ -315,7 +315,7 @@ TEST(ResultsStore, TrainRecordRoundTrips) {
   EXPECT_EQ(row["id"], id);
   EXPECT_EQ(row["run_dir"], record.run_dir);
   EXPECT_EQ(row["model"], "resnet18d");
-  EXPECT_EQ(row["image_size"], 288);  // "img_size" in summary.json
+  EXPECT_EQ(row["image_size"], 288);
   EXPECT_EQ(row["steps"], 1407);
   EXPECT_EQ(row["channels_last"], true);
   EXPECT_EQ(row["interrupted"], true);
