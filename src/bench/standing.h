@@ -20,7 +20,6 @@
 #include "bench/reference_figures.h"
 #include "core/precision.h"
 #include "store/bench_row.h"
-#include "train/progress_bar.h"
 
 namespace trainbench::bench {
 
@@ -51,10 +50,12 @@ struct Standing {
 // The precision each card's work is measured at on `device`.
 core::AmpMode standing_precision(core::AmpMode card_amp, const torch::Device& device);
 
-// Measures the cards' work on `device` (progress on `board`) and holds each
-// card's published training rate against it. A measurement that fails is a
-// row with status "failed" and its cards get no figure.
-Standing measure_standing(const torch::Device& device, train::ProgressBoard& board, const StandingOptions& options = {});
+// Measures the cards' work on `device`, each precision by `bench` in a fresh
+// process of this program (`program` is how it is named in messages: argv[0];
+// the process itself is /proc/self/exe), and holds each card's published
+// training rate against it. A measurement that fails is a row with status
+// "failed" and its cards get no figure; Ctrl-C is a RunError.
+Standing measure_standing(const torch::Device& device, const std::string& program, const StandingOptions& options = {});
 
 // The lines a person reads: each card, its published rate, the rate here and
 // the verdict, the precision when it had to differ, and the `bench` command

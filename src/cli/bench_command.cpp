@@ -53,11 +53,12 @@ struct BenchFlags {
   std::string output_file;
   StoreFlags store;
   bool no_progress = false;
+  bool quiet = false;  // no "bench: N tests" and "wrote N rows" lines (a parent reads the rows: train --standing)
   double telemetry_interval = telemetry::kDefaultIntervalSeconds;  // 0: none
   // Data-parallel (under launch, torchrun or srun), and --scaling N.
   std::string dist_backend = "auto";
   bool overlap = true;
-  std::optional<int> dist_timeout;  // --dist-timeout when given (dist::resolve_collective_timeout)
+  std::optional<int> dist_timeout;  // --dist-timeout when given; run_bench resolves it once (launch_environment.h)
   int scaling = 0;  // 0: one bench; N: the bench under 1..N local ranks
 };
 
@@ -124,8 +125,7 @@ std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, con
   train::DataParallelOptions options;
   options.backend = flags.dist_backend;
   options.buckets.overlap = flags.overlap;
-  // One source for the collective timeout: the flag given, else launch's, else 300.
-  options.timeout = std::chrono::seconds(dist::resolve_collective_timeout(flags.dist_timeout, identity));
+  options.timeout = std::chrono::seconds(flags.dist_timeout.value());
   const train::Execution execution = train::resolve_execution({matrix.devices.front(), "off", false}, identity);
   return train::join_data_parallel(options, execution.device, identity);
 }
@@ -135,6 +135,8 @@ int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentit
 int run_bench(BenchFlags flags) {
   // Who this process is in a data-parallel job: read once, passed down.
   const std::optional<dist::LaunchIdentity> identity = dist::read_launch_environment(dist::process_environment());
+  // One source for the collective timeout: the flag given, else launch's, else 300.
+  flags.dist_timeout = dist::resolve_collective_timeout(flags.dist_timeout, identity);
   if (flags.scaling > 0) return run_scaling(flags, identity);
   const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
   const bench::BenchMatrix matrix = matrix_from(flags, identity);
@@ -150,7 +152,7 @@ int run_bench(BenchFlags flags) {
   const bool speaks = !parallel || parallel->leads();
   std::optional<store::ResultsStore> results_store;
   if (speaks) results_store = open_store_for_writing(flags.store);
-  if (speaks) {
+  if (speaks && !flags.quiet) {
     std::fprintf(stderr, "bench: %zu tests%s; Ctrl-C stops and prints the rows finished so far\n", tests.size(),
                  parallel ? (", " + std::to_string(parallel->world_size()) + " ranks over " + parallel->backend())
                                 .c_str()
@@ -178,7 +180,7 @@ int run_bench(BenchFlags flags) {
     std::fflush(stdout);
   } else {
     core::write_file_atomically(flags.output_file, text);
-    std::fprintf(stderr, "wrote %zu rows to %s\n", table.rows.size(), flags.output_file.c_str());
+    if (!flags.quiet) std::fprintf(stderr, "wrote %zu rows to %s\n", table.rows.size(), flags.output_file.c_str());
   }
   if (results_store) {
     std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->path().c_str());
@@ -211,8 +213,7 @@ std::vector<std::string> rank_bench_command(const BenchFlags& flags, const std::
                                    "--seed", std::to_string(flags.options.seed),
                                    "--threads", std::to_string(flags.threads),
                                    "--dist-backend", flags.dist_backend,
-                                   "--dist-timeout",
-                                   std::to_string(dist::resolve_collective_timeout(flags.dist_timeout, std::nullopt)),
+                                   "--dist-timeout", std::to_string(flags.dist_timeout.value()),
                                    "--output", "json",
                                    "--output-file", output,
                                    "--no-db", "--no-progress", "--no-telemetry"};
@@ -238,9 +239,8 @@ int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentit
   if (matrix.devices.size() != 1) throw UsageError("--scaling: give one --device (every rank runs on its kind)");
   std::optional<store::ResultsStore> results_store = open_store_for_writing(flags.store);
 
-  const int timeout = dist::resolve_collective_timeout(flags.dist_timeout, std::nullopt);
   bench::ScalingSeries series = bench::run_scaling_series(
-      flags.scaling, timeout, [&](const std::string& output) { return rank_bench_command(flags, output); },
+      flags.scaling, flags.dist_timeout.value(), [&](const std::string& output) { return rank_bench_command(flags, output); },
       "/proc/self/exe", program_invocation_name);
   const std::vector<store::BenchRow>& rows = series.rows;
   const int code = series.exit_code;
@@ -344,6 +344,8 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   // For tests: makes batches above N fail as out of memory, to exercise the
   // back-off on a machine that has plenty.
   cmd->add_option("--simulate-oom-above", flags->options.simulate_oom_above)->group("");
+  // For a parent process that reads the rows itself (train --standing).
+  cmd->add_flag("--quiet", flags->quiet)->group("");
   cmd->callback([flags, dist_timeout, dist_timeout_option, exit_code] {
     if (dist_timeout_option->count() > 0) flags->dist_timeout = *dist_timeout;
     *exit_code = run_bench(*flags);

@@ -111,14 +111,14 @@ std::optional<train::TrainConfig> resume_config(const std::filesystem::path& run
 }
 
 // train --standing: the cards' own work measured on the run's device once the
-// run is over (about a minute on a slow CPU), so the verdicts compare the same work.
-std::optional<bench::Standing> measure_cards_work(const train::RunSummary& summary, bool live,
+// run is over (about a minute on a slow CPU), each precision by `bench` in a
+// fresh process, so the verdicts compare the same work as `bench` alone does.
+std::optional<bench::Standing> measure_cards_work(const train::RunSummary& summary,
                                                   const bench::StandingOptions& options) {
   std::printf("\nMeasuring the published cards' work here (%s, %d px, batch %d) for a like-for-like standing:\n",
               bench::kCardModel, bench::kCardImageSize, bench::kCardBatchSize);
   std::fflush(stdout);
-  train::ProgressBoard board(stdout, live);
-  return bench::measure_standing(core::resolve_device(summary.device), board, options);
+  return bench::measure_standing(core::resolve_device(summary.device), program_invocation_name, options);
 }
 
 int run_train(train::TrainConfig config, std::optional<int> dist_timeout_flag, const StoreFlags& store_flags,
@@ -163,7 +163,7 @@ int run_train(train::TrainConfig config, std::optional<int> dist_timeout_flag, c
   std::optional<bench::Standing> standing;
   if (measure_standing && !summary.interrupted && summary.train_images_per_sec > 0) {
     try {
-      standing = measure_cards_work(summary, live, standing_options);
+      standing = measure_cards_work(summary, standing_options);
     } catch (const Error& error) {
       std::fprintf(stderr, "trainbench: warning: the cards' work was not measured: %s\n", error.what());
     }
