@@ -21,12 +21,6 @@ using core::percent;
 // workload's Arc card ran its first pass at 40% of its later speed.
 constexpr double kSlowFirstPassShare = 0.67;
 
-std::string json_text(const nlohmann::ordered_json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return "unset";
-  return value.dump();
-}
-
 Estimate bench_estimate(const BenchRow& row) {
   if (!row.images_per_sec_samples.empty()) {
     Estimate e = estimate_from_samples(row.images_per_sec_samples);
@@ -78,11 +72,8 @@ void add_side_notes(const TrainingSide& side, std::vector<std::string>* notes) {
   for (const std::string& note : side.notes) notes->push_back(side.label + ": " + note);
 }
 
-
-// A rate figure between different work: the values stand, without ratio or
-// verdict; with options.normalise, B's rate is estimated at A's work by FLOPs
-// and that estimate gets a verdict, labelled as one. `b_rate` turns B's figure
-// into its estimate at A's work (nullopt when the FLOPs cannot be counted).
+// A figure between different work: its values stand, without ratio, verdict
+// or a judgement of the spread.
 void withhold_verdict(ComparedFigure* figure) {
   figure->same_work = false;
   figure->ratio.reset();
@@ -118,7 +109,9 @@ std::string normalised_verdict(const TrainingSide& a, const TrainingSide& b, con
   }
 }
 
-// A throughput figure of a training comparison under the same-work rule.
+// A throughput figure under the same-work rule: between different work no
+// verdict; with options.normalise, B's rate estimated at A's work by FLOPs and
+// that estimate's verdict, labelled as one.
 ComparedFigure rate_figure(const std::string& name, const Estimate& a_rate, const Estimate& b_rate, const TrainingSide& a,
                            const TrainingSide& b, bool same_work, const CompareOptions& options, bool training) {
   ComparedFigure figure = compare_throughput(name, a_rate, b_rate, a.label);
