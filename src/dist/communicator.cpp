@@ -1,6 +1,7 @@
 #include "dist/communicator.h"
 
 #include <c10/util/Exception.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
 
@@ -145,19 +146,30 @@ void wait_for_every_rank(c10d::Store& store, const LaunchIdentity& identity, std
 c10::intrusive_ptr<c10d::Store> rendezvous(const LaunchIdentity& identity, std::chrono::milliseconds timeout) {
   c10d::TCPStoreOptions options;
   options.port = static_cast<std::uint16_t>(identity.master_port);
-  options.isServer = identity.rank == 0;
+  // Under torchrun's agent store every rank is a client of the agent's
+  // server; otherwise rank 0 hosts it and waits for the others.
+  options.isServer = identity.rank == 0 && !identity.agent_store;
   options.numWorkers = static_cast<std::size_t>(identity.world_size);
-  options.waitWorkers = true;
+  options.waitWorkers = !identity.agent_store;
   options.timeout = timeout;
   const std::string seconds = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
   try {
-    auto store = c10::make_intrusive<c10d::TCPStore>(identity.master_address, options);
+    c10::intrusive_ptr<c10d::Store> store = c10::make_intrusive<c10d::TCPStore>(identity.master_address, options);
+    if (identity.agent_store) {
+      // torchrun's own prefix (rendezvous.py, _create_c10d_store): an attempt
+      // after a restart meets under new keys and starts clean.
+      store = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(identity.restart_count), store);
+    }
     wait_for_every_rank(*store, identity, timeout);
     return store;
   } catch (const RunError&) {
     throw;
   } catch (const std::exception& error) {
     const std::string detail = error.what();
+    if (identity.agent_store) {
+      throw RunError("rank " + std::to_string(identity.rank) + " could not reach torchrun's store at " +
+                     address_text(identity) + " within " + seconds + " s: " + detail.substr(0, 300));
+    }
     if (identity.rank == 0) {
       if (detail.find("in use") != std::string::npos || detail.find("bind") != std::string::npos) {
         throw RunError("rank 0 cannot listen on " + address_text(identity) +

@@ -83,6 +83,13 @@ LaunchIdentity read_torchrun(const EnvironmentReader& environment) {
   id.master_address = core::trim(*environment("MASTER_ADDR"));
   id.master_port = port_from("MASTER_PORT", *environment("MASTER_PORT"));
   check_consistent(id, "RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR");
+  // torchrun (1.13 and 2.x, static and c10d rendezvous) tells its workers
+  // that its agent hosts the store (torch/distributed/rendezvous.py).
+  id.agent_store = environment("TORCHELASTIC_USE_AGENT_STORE").value_or("") == "True";
+  if (id.agent_store) {
+    const std::optional<std::string> attempt = environment("TORCHELASTIC_RESTART_COUNT");
+    id.restart_count = attempt ? count_variable(environment, "TORCHELASTIC_RESTART_COUNT") : 0;
+  }
   return id;
 }
 

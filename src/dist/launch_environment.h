@@ -1,7 +1,8 @@
 #pragma once
 // Who this process is in a data-parallel job, read from the environment the
 // launcher left: torchrun's (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE,
-// MASTER_ADDR, MASTER_PORT; also what `trainbench launch` sets) or Slurm's
+// MASTER_ADDR, MASTER_PORT, and whether its agent hosts the store; also what
+// `trainbench launch` sets) or Slurm's
 // under srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, the tasks per node,
 // and the first host of SLURM_JOB_NODELIST as the master). A partial or
 // inconsistent environment is one UsageError naming the variables, before
@@ -24,6 +25,11 @@ struct LaunchIdentity {
   // What `trainbench launch --timeout` passed (TRAINBENCH_LAUNCH_TIMEOUT);
   // nullopt under other launchers.
   std::optional<int> launch_timeout_seconds;
+  // torchrun's agent already hosts the store on master_address:master_port
+  // (TORCHELASTIC_USE_AGENT_STORE=True): every rank is a client, its keys under
+  // /worker/attempt_<TORCHELASTIC_RESTART_COUNT>, so a restarted attempt starts clean.
+  bool agent_store = false;
+  int restart_count = 0;
 };
 
 // Seconds ranks wait for each other when nothing says otherwise.

@@ -58,6 +58,24 @@ TEST(LaunchEnvironment, TheUsersTimeoutWinsOverLaunchsWhichWinsOverTheDefault) {
             std::string::npos);
 }
 
+// torchrun's agent hosts the store: the ranks join it as clients, under the
+// attempt's prefix (a restart meets under new keys).
+TEST(LaunchEnvironment, TorchrunsAgentStoreAndAttempt) {
+  std::map<std::string, std::string> values = torchrun(1, 2, 1, 2);
+  EXPECT_FALSE(read_launch_environment(environment_of(values))->agent_store);  // launch, srun, by hand
+  values["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+  values["TORCHELASTIC_RESTART_COUNT"] = "2";
+  const std::optional<LaunchIdentity> id = read_launch_environment(environment_of(values));
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(id->agent_store);
+  EXPECT_EQ(id->restart_count, 2);
+  values["TORCHELASTIC_USE_AGENT_STORE"] = "False";
+  EXPECT_FALSE(read_launch_environment(environment_of(values))->agent_store);
+  values["TORCHELASTIC_USE_AGENT_STORE"] = "True";
+  values["TORCHELASTIC_RESTART_COUNT"] = "x";
+  EXPECT_NE(error_of(values).find("TORCHELASTIC_RESTART_COUNT='x' is not a whole number"), std::string::npos);
+}
+
 TEST(LaunchEnvironment, ReadsTorchrun) {
   const auto id = read_launch_environment(environment_of(torchrun(5, 8, 1, 4)));
   ASSERT_TRUE(id.has_value());

@@ -184,6 +184,31 @@ TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOn
   EXPECT_EQ(four["train_images_seen"], 24);
 }
 
+// Debian's real torchrun (PyTorch 1.13, python3-torch of the test set) with
+// 2 workers: its agent hosts the store (TORCHELASTIC_USE_AGENT_STORE=True) and
+// the ranks join it as clients under its key prefix. They train the weights
+// `launch` trains with the same settings. (1.13's torchrun needs non-zero
+// --redirects and --tee on Python 3.11: an upstream flag-parsing bug.)
+TEST_F(DataParallel, TorchrunWithTwoWorkersTrainsWhatLaunchTrains) {
+  int code = -1;
+  testing::run_command("/usr/bin/python3 -c 'import torch.distributed.run' 2>&1", &code);
+  if (code != 0) GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup test installs it)";
+  const std::string steps = "--epochs 1 --max-steps 3 --sync-bn";
+  const JobResult launched = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("launched"), 4, steps));
+  ASSERT_EQ(launched.code, 0) << launched.output;
+
+  const std::string torchrun = "/usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 --redirects 1 --tee 1 "
+                               "--master_port " + std::to_string(testing::free_port()) + " --no_python ";
+  const std::string command = trainbench_command(train_flags(data(), path("torchrun"), 4, steps));
+  const std::string output = testing::run_command(torchrun + command + " 2>&1 </dev/null", &code);
+  ASSERT_EQ(code, 0) << output;
+  const nlohmann::json summary = read_json(path("torchrun") / "summary.json");
+  EXPECT_EQ(summary["world_size"], 2);
+  EXPECT_EQ(summary["steps"], 3);
+  const fs::path weights = "last_model.safetensors";
+  EXPECT_LT(max_weight_difference(path("launched") / weights, path("torchrun") / weights), 1e-6);
+}
+
 TEST_F(DataParallel, WithoutSyncBnTwoRanksLearnAndTheSummarySpeaksForTheJob) {
   const JobResult result =
       run(launch_flags(2, testing::free_port()) + train_flags(data(), path("plain"), 4, "--epochs 3 --lr 3e-3"));
