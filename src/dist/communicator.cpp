@@ -126,6 +126,18 @@ class C10dCommunicator final : public Communicator {
 // timeout passes, and the group's creation then fails with a bare "Socket
 // Timeout": this wait is what lets the error say who did not come.)
 void wait_for_every_rank(c10d::Store& store, const LaunchIdentity& identity, std::chrono::milliseconds timeout) {
+  // The first rank to arrive records its world size; a rank started with
+  // another one stops at once, naming both, instead of waiting for ranks
+  // that will never come (or going on with too few).
+  const std::string size_text = std::to_string(identity.world_size);
+  const std::vector<std::uint8_t> mine(size_text.begin(), size_text.end());
+  const std::vector<std::uint8_t> recorded = store.compareSet("trainbench/world_size", {}, mine);
+  if (recorded != mine) {
+    throw RunError("rank " + std::to_string(identity.rank) + " was started with a world size of " + size_text +
+                   ", but a rank before it at " + address_text(identity) + " with " +
+                   std::string(recorded.begin(), recorded.end()) +
+                   ": every rank needs the same WORLD_SIZE (--nproc-per-node x --nnodes)");
+  }
   const std::string key = "trainbench/ranks_arrived";
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::int64_t arrived = store.add(key, 1);

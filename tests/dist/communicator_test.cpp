@@ -1,6 +1,8 @@
 #include "dist/communicator.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -84,6 +86,34 @@ TEST(Communicator, AMasterWhoseRanksNeverComeIsAnErrorWithinTheTimeout) {
     EXPECT_NE(std::string(error.what()).find("srun"), std::string::npos) << error.what();
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+// Two ranks that disagree on the world size: the one that arrives second
+// stops at once with both sizes, instead of waiting out the timeout.
+TEST(Communicator, RanksStartedWithDifferentWorldSizesSayBothSizes) {
+  LaunchIdentity first = alone_on_loopback(0, 2);
+  LaunchIdentity second = first;
+  second.rank = 1;
+  second.world_size = 3;
+  ConnectOptions options;
+  options.timeout = std::chrono::seconds(3);
+  std::string errors[2];
+  auto join = [&](const LaunchIdentity& identity, std::string* error) {
+    try {
+      connect(identity, options);
+    } catch (const RunError& e) {
+      *error = e.what();
+    }
+  };
+  std::thread rank0(join, first, &errors[0]);
+  std::thread rank1(join, second, &errors[1]);
+  rank0.join();
+  rank1.join();
+  const std::string both = errors[0] + "\n" + errors[1];
+  const bool named = both.find("world size of 3, but a rank before it at 127.0.0.1:") != std::string::npos ||
+                     both.find("world size of 2, but a rank before it at 127.0.0.1:") != std::string::npos;
+  EXPECT_TRUE(named) << both;
+  EXPECT_NE(both.find("every rank needs the same WORLD_SIZE"), std::string::npos) << both;
 }
 
 TEST(Communicator, BackendNamesResolveByDevice) {
