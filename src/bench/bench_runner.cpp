@@ -155,6 +155,7 @@ class StepRunner {
       lap(phases ? &phases->forward : &unused);
       return batch.labels.size(0);
     }
+    if (parallel_) parallel_->broadcast_buffers(*model_);  // as train does (DDP's default)
     const train::ForwardResult forward = train::forward_with_loss(*model_, execution_, batch);
     lap(phases ? &phases->forward : &unused);
     // The backward phase includes the wait for the averaged gradients: what

@@ -246,6 +246,10 @@ void add_train_command(CLI::App& app, int* exit_code) {
                 "Batch norm over all ranks' batches together (SyncBatchNorm): N ranks of -b B then train like one "
                 "process of -b N*B; default: each rank's own batch, as DDP does")
       ->group(kParallel);
+  cmd->add_flag("!--no-broadcast-buffers", config->broadcast_buffers,
+                "Keep each rank's own batch-norm running statistics; default: rank 0's go to every rank before each "
+                "forward pass and before evaluating (DDP's default), so the job evaluates the model it saves")
+      ->group(kParallel);
   CLI::Option* dist_timeout = cmd->add_option(
                   "--dist-timeout", config->dist_timeout,
                   "Seconds a rank waits for the others (rendezvous, each collective) before failing. Given here it "

@@ -74,6 +74,13 @@ void DataParallel::attach(models::Classifier& model) {
   reducer_ = std::make_unique<dist::GradientReducer>(communicator_, model.parameters(), options_.buckets);
 }
 
+void DataParallel::broadcast_buffers(models::Classifier& model) {
+  if (!options_.broadcast_buffers || options_.sync_batch_norm) return;
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> buffers = model.buffers();
+  if (!buffers.empty()) communicator_->broadcast(buffers, 0);
+}
+
 void DataParallel::before_backward() {
   if (reducer_) reducer_->prepare_for_backward();
 }

@@ -29,6 +29,9 @@ namespace trainbench::train {
 struct DataParallelOptions {
   std::string backend = "auto";  // --dist-backend
   bool sync_batch_norm = false;  // --sync-bn
+  // Rank 0's buffers (batch-norm running statistics) to every rank before each
+  // forward pass, as DDP does by default (--no-broadcast-buffers turns it off).
+  bool broadcast_buffers = true;
   std::chrono::seconds timeout{300};
   dist::GradientReducerOptions buckets;
 };
@@ -50,6 +53,12 @@ class DataParallel {
   void agree_on_start(models::Classifier& model, const std::string& fingerprint);
   // Hooks the gradient reducer into the model (and the batch-norm sync with --sync-bn).
   void attach(models::Classifier& model);
+
+  // Rank 0's buffers to every rank (DataParallelOptions::broadcast_buffers):
+  // before each training forward pass and before evaluating, so every rank
+  // runs the model rank 0 saves. Nothing to do with --sync-bn, where the
+  // statistics are the same everywhere already.
+  void broadcast_buffers(models::Classifier& model);
 
   void before_backward();
   void after_backward();  // waits for the averaged gradients

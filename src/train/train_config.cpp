@@ -48,6 +48,8 @@ const std::vector<core::Field<TrainConfig>>& train_config_fields() {
       field("checkpoint_every", &TrainConfig::checkpoint_every, "steps between checkpoints within an epoch"),
       field("dist_backend", &TrainConfig::dist_backend, "data-parallel backend asked for (auto, gloo, nccl)"),
       field("sync_bn", &TrainConfig::sync_bn, "batch-norm statistics over all ranks' batches"),
+      field("broadcast_buffers", &TrainConfig::broadcast_buffers,
+            "rank 0's buffers (batch-norm statistics) to every rank before each forward pass"),
       field("dist_timeout", &TrainConfig::dist_timeout, "seconds a rank waits for the others"),
   };
   return fields;
@@ -63,13 +65,14 @@ TrainConfig train_config_from_json(const nlohmann::json& json) {
   }
   // Settings added after the first release: runs written before them trained
   // in full precision, contiguous, unaugmented, from scratch, unsampled, with
-  // checkpoints at epoch ends only.
+  // checkpoints at epoch ends only, each rank with its own buffers.
   TrainConfig config;
   config.amp = "off";
   config.channels_last = false;
   config.augment = "none";
   config.telemetry_interval = 0.0;
   config.checkpoint_every = 0;
+  config.broadcast_buffers = false;  // each rank kept its own batch-norm statistics before it
   try {
     core::read_fields(train_config_fields(), json, &config);
   } catch (const UsageError& e) {

@@ -44,6 +44,7 @@ struct TrainConfig {
   // Data-parallel runs (under torchrun, srun or `trainbench launch`).
   std::string dist_backend = "auto";  // "auto" (NCCL on CUDA, else Gloo), "gloo", "nccl"
   bool sync_bn = false;               // batch-norm statistics over all ranks' batches
+  bool broadcast_buffers = true;      // rank 0's buffers to every rank before each forward pass (DDP's default)
   int dist_timeout = 300;             // seconds the ranks wait for each other before failing
   // Tests only (hidden --simulate-oom-at-step): that step fails as out of
   // device memory, to exercise the message no CPU can produce. Not saved.

@@ -86,6 +86,7 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
     bool stop_agreed = false;
     torch::Tensor logits;
     try {
+      if (parallel_) parallel_->broadcast_buffers(*model_);
       // Batch norm updates its running statistics in the forward pass; kept
       // so that a step refused for a non-finite loss leaves no trace.
       if (!scaler_) snapshot_buffers();
@@ -188,6 +189,7 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
 
 EvalResult Trainer::eval_pass(int epoch) {
   set_phase("eval");
+  if (parallel_) parallel_->broadcast_buffers(*model_);  // every rank evaluates the model rank 0 saves
   board_.begin_pass("Eval", val_loader_->batches_per_epoch());
   EvalResult result = evaluate(*model_, *val_loader_, execution_, [&](std::int64_t n, const RunningMetrics& metrics) {
     board_.update_pass(n, pass_postfix(metrics, ""));

@@ -156,6 +156,7 @@ void Trainer::join_job() {
   DataParallelOptions options;
   options.backend = config_.dist_backend;
   options.sync_batch_norm = config_.sync_bn;
+  options.broadcast_buffers = config_.broadcast_buffers;
   if (config_.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
   options.timeout = std::chrono::seconds(config_.dist_timeout);  // resolved once, by the command (launch_environment.h)
   parallel_ = join_data_parallel(options, execution_.device, identity_);
@@ -169,6 +170,7 @@ std::string Trainer::job_fingerprint(const DataSplit& data) const {
                          {"adam_eps", config_.adam_eps},     {"seed", config_.seed},
                          {"augment", config_.augment},       {"amp", core::to_string(execution_.amp)},
                          {"max_steps", config_.max_steps},   {"sync_bn", config_.sync_bn},
+                         {"broadcast_buffers", config_.broadcast_buffers},
                          {"classes", data.classes},          {"train", data.train.size()},
                          {"validation", data.validation.size()}};
   return json.dump();

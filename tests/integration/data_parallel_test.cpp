@@ -209,6 +209,37 @@ TEST_F(DataParallel, TorchrunWithTwoWorkersTrainsWhatLaunchTrains) {
   EXPECT_LT(max_weight_difference(path("launched") / weights, path("torchrun") / weights), 1e-6);
 }
 
+// Rank 0's buffers (batch-norm running statistics) go to every rank before
+// each forward pass and before evaluating, as DDP does: the job's validation
+// is then that of the model rank 0 saves, measured alone by `eval`. Batches of
+// 2 over 12 validation images (6 a rank) keep every batch the same size, so
+// the mean of batch losses is the mean over the images however they are dealt.
+// Without the broadcast each rank evaluates its own statistics: the control.
+TEST_F(DataParallel, WithBuffersBroadcastTheJobValidatesTheModelRankZeroSaves) {
+  make_brightness_set(path("val12"), 4);
+  const std::string steps = "--epochs 1 --max-steps 3 --val-data '" + path("val12").string() + "'";
+  struct Outcome {
+    double job_loss, eval_loss;
+  };
+  const auto train_and_eval = [&](const std::string& name, const std::string& extra) {
+    const JobResult job = run(launch_flags(2, testing::free_port()) + train_flags(data(), path(name), 2, steps + extra));
+    EXPECT_EQ(job.code, 0) << job.output;
+    int code = -1;
+    const std::string eval = testing::run_command(
+        trainbench_command("eval --json -b 2 --workers 1 --threads 1 --run '" + path(name).string() + "' --data '" +
+                           path("val12").string() + "'"),
+        &code);
+    EXPECT_EQ(code, 0) << eval;
+    const nlohmann::json evaluated = nlohmann::json::parse(eval);
+    EXPECT_EQ(evaluated["images"], 12) << evaluated.dump();
+    return Outcome{read_json(path(name) / "summary.json")["val_loss"].get<double>(), evaluated["loss"].get<double>()};
+  };
+  const Outcome broadcast = train_and_eval("broadcast", "");
+  EXPECT_NEAR(broadcast.job_loss, broadcast.eval_loss, 1e-5);
+  const Outcome own = train_and_eval("own-statistics", " --no-broadcast-buffers");
+  EXPECT_GT(std::abs(own.job_loss - own.eval_loss), 1e-4) << "each rank's own statistics should show";
+}
+
 TEST_F(DataParallel, WithoutSyncBnTwoRanksLearnAndTheSummarySpeaksForTheJob) {
   const JobResult result =
       run(launch_flags(2, testing::free_port()) + train_flags(data(), path("plain"), 4, "--epochs 3 --lr 3e-3"));
