@@ -45,27 +45,8 @@ void RunFolder::write_json(const char* name, const nlohmann::ordered_json& value
   core::write_file_atomically(file(name), value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
-nlohmann::json RunFolder::read_json(const char* name) const {
-  std::ifstream in(file(name));
-  if (!in) throw RunError("cannot read " + file(name).string());
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw RunError(file(name).string() + " is not valid JSON: " + e.what());
-  }
-}
-
 void RunFolder::write_classes(const std::vector<std::string>& classes) const {
   write_json(RunFiles::kClasses, {{"classes", classes}});
-}
-
-std::vector<std::string> RunFolder::read_classes() const {
-  const nlohmann::json json = read_json(RunFiles::kClasses);
-  try {
-    return json.at("classes").get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw RunError(file(RunFiles::kClasses).string() + " has no class list: " + e.what());
-  }
 }
 
 RunFolder RunFolder::resume(const fs::path& path, std::uint64_t metrics_bytes) {

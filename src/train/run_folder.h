@@ -51,11 +51,9 @@ class RunFolder {
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path file(const char* name) const { return path_ / name; }
 
+  // Writing only: every reader goes through train/run_record.h's loader.
   void write_json(const char* name, const nlohmann::ordered_json& value) const;
-  nlohmann::json read_json(const char* name) const;
-
   void write_classes(const std::vector<std::string>& classes) const;
-  std::vector<std::string> read_classes() const;
 
   // Appends one line to metrics.jsonl and flushes it.
   void append_metrics(const nlohmann::ordered_json& record);

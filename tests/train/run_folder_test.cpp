@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "test_support.h"
+#include "train/run_record.h"
 #include "train/run_summary.h"
 #include "train/train_config.h"
 
@@ -36,13 +37,15 @@ TEST(RunFolder, JsonFilesRoundTripAndLeaveNoTemporaryFiles) {
   config.seed = 77;
   run.write_json(RunFiles::kConfig, to_json(config));
   run.write_classes({"call", "dislike"});
-  const RunFolder opened = RunFolder::open(dir / "run");
-  const TrainConfig back = train_config_from_json(opened.read_json(RunFiles::kConfig));
+  // Read back through the one loader.
+  const RunRecord opened = load_run_record(dir / "run");
+  ASSERT_TRUE(opened.config);
+  const TrainConfig& back = *opened.config;
   EXPECT_EQ(back.model, "resnet50d");
   EXPECT_EQ(back.image_size, 160);
   EXPECT_EQ(back.seed, 77u);
   EXPECT_EQ(back.data, "/data/x");
-  EXPECT_EQ(opened.read_classes(), (std::vector<std::string>{"call", "dislike"}));
+  EXPECT_EQ(opened.classes, (std::vector<std::string>{"call", "dislike"}));
   for (const auto& entry : fs::directory_iterator(dir / "run")) EXPECT_NE(entry.path().extension(), ".tmp");
 }
 
