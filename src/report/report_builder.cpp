@@ -69,10 +69,16 @@ Table settings_table(const train::RunRecord& run) {
   std::vector<std::pair<std::string, std::string>> pairs;
   if (run.config) {
     const nlohmann::ordered_json config = train::to_json(*run.config);
+    // config.json keeps what was asked ("auto"); the summary what it resolved to.
+    const nlohmann::ordered_json resolved = run.summary ? train::to_json(*run.summary) : nlohmann::ordered_json();
     for (const char* key : {"model", "data", "val_data", "image_size", "batch_size", "epochs", "max_steps", "lr",
                             "weight_decay", "seed", "device", "amp", "channels_last", "augment", "pretrained",
                             "workers", "threads"}) {
-      pairs.emplace_back(key, text_of(config[key]));
+      std::string value = text_of(config[key]);
+      if (resolved.contains(key) && text_of(resolved[key]) != value) {
+        value = text_of(resolved[key]) + (value.empty() ? "" : " (asked: " + value + ")");
+      }
+      pairs.emplace_back(key, value);
     }
   }
   if (run.provenance) {
