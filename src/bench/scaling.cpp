@@ -1,6 +1,7 @@
 #include "bench/scaling.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <numeric>
 #include <string>
@@ -23,6 +24,29 @@ std::string test_key(const store::BenchRow& row) {
   return key.dump();
 }
 
+// What a job of `run.world_size` ranks could at best do, as a multiple of
+// the one-rank run. CPU ranks share the machine's cores: against one rank
+// given the same cores (the threads of the job's ranks together; by default
+// the one rank already used them all, so the multiple is 1). Ranks with a
+// device each add up: world_size x one rank.
+struct Baseline {
+  double factor = 1.0;
+  std::string text;
+};
+
+Baseline baseline_of(const store::BenchRow& run, const store::BenchRow& alone) {
+  const int job_threads = run.provenance.threads * run.world_size;
+  if (run.device == "cpu" && alone.provenance.threads > 0 && run.provenance.threads > 0) {
+    const double cores = static_cast<double>(job_threads) / alone.provenance.threads;
+    if (cores <= 1.0) return {1.0, "1 rank, same cores"};
+    char text[64];
+    std::snprintf(text, sizeof text, "1 rank x %.3g (the job's %d threads / its %d)", cores, job_threads,
+                  alone.provenance.threads);
+    return {cores, text};
+  }
+  return {static_cast<double>(run.world_size), std::to_string(run.world_size) + " x 1 rank"};
+}
+
 }  // namespace
 
 const std::vector<Column>& scaling_columns() {
@@ -39,7 +63,11 @@ const std::vector<Column>& scaling_columns() {
       {"images_per_sec", ColumnType::kReal, "the job's images per second, all ranks together"},
       {"images_per_sec_std", ColumnType::kReal, "sample standard deviation over repetitions"},
       {"images_per_sec_per_rank", ColumnType::kReal, "images_per_sec / world_size"},
-      {"efficiency", ColumnType::kReal, "images_per_sec / (world_size x the one-rank images_per_sec); 1 is perfect"},
+      {"efficiency", ColumnType::kReal, "images_per_sec / the baseline's; 1 is perfect"},
+      {"baseline", ColumnType::kText,
+       "what efficiency divides by: on a CPU one rank given the job's cores (\"1 rank, same cores\" when that one "
+       "rank already used them all); with a device per rank, N x 1 rank"},
+      {"seconds_per_step", ColumnType::kReal, "mean seconds per timed step (rank 0's)"},
       {"all_reduce_wait_seconds", ColumnType::kReal,
        "seconds per step waiting for the gradients' all-reduce after the backward pass (mean over ranks)"},
   };
@@ -78,8 +106,10 @@ core::Table scaling_table(const std::vector<store::BenchRow>& rows) {
       out["images_per_sec"] = ok ? Row(run->images_per_sec) : Row(nullptr);
       out["images_per_sec_std"] = ok ? Row(run->images_per_sec_std) : Row(nullptr);
       out["images_per_sec_per_rank"] = ok ? Row(run->images_per_sec / std::max(1, run->world_size)) : Row(nullptr);
-      out["efficiency"] = ok && alone ? Row(run->images_per_sec / (run->world_size * alone->images_per_sec))
-                                      : Row(nullptr);
+      const Baseline base = alone ? baseline_of(*run, *alone) : Baseline{};
+      out["efficiency"] = ok && alone ? Row(run->images_per_sec / (alone->images_per_sec * base.factor)) : Row(nullptr);
+      out["baseline"] = alone ? Row(base.text) : Row(nullptr);
+      out["seconds_per_step"] = ok && run->step_seconds > 0 ? Row(run->step_seconds) : Row(nullptr);
       out["all_reduce_wait_seconds"] =
           run->all_reduce_wait_seconds ? Row(*run->all_reduce_wait_seconds) : Row(nullptr);
       table.rows.push_back(std::move(out));

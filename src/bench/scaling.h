@@ -1,11 +1,15 @@
 #pragma once
 // `bench --scaling N`: how a data-parallel job's training throughput grows
 // with its ranks on this machine. The bench's tests run once per world size
-// 1..N, each under a launch of that many local ranks (which share the cores,
-// or take a GPU each), and every world size's images/s is set against
-// world_size x what one rank did: an efficiency of 1 is perfect scaling.
-// Beside it, the time per step the ranks waited for the gradients'
-// all-reduce that the backward pass did not hide.
+// 1..N, each under a launch of that many local ranks, and every world size's
+// images/s is set against what the job could at best do:
+//   - ranks on a CPU share its cores: the baseline is one rank given the
+//     same cores as the job's ranks together (by default the one rank alone
+//     already used them all: "1 rank, same cores"), so an efficiency of 1
+//     means the job lost nothing to splitting the work;
+//   - ranks with a device each (GPUs): world_size x one rank ("N x 1 rank").
+// Beside it, the step time and the time per step the ranks waited for the
+// gradients' all-reduce that the backward pass did not hide.
 #include <vector>
 
 #include "core/table.h"

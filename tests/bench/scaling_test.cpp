@@ -19,6 +19,8 @@ BenchRow row(const std::string& model, int world_size, double images_per_sec, do
   r.batch_size = r.requested_batch_size = 16;
   r.image_size = 64;
   r.world_size = world_size;
+  // As `bench` runs by default: the machine's 4 cores shared by the local ranks.
+  r.provenance.threads = 4 / world_size;
   r.images_per_sec = images_per_sec;
   if (wait_seconds > 0) r.all_reduce_wait_seconds = wait_seconds;
   return r;
@@ -36,13 +38,15 @@ TEST(ScalingTable, EachWorldSizeAgainstItsTestsOneRank) {
     EXPECT_EQ(table.rows[i]["model"], order[i].first) << i;
     EXPECT_EQ(table.rows[i]["world_size"], order[i].second) << i;
   }
+  // CPU ranks share the cores the one rank used alone: against that one rank.
   EXPECT_DOUBLE_EQ(table.rows[0]["efficiency"].get<double>(), 1.0);
-  EXPECT_DOUBLE_EQ(table.rows[1]["efficiency"].get<double>(), 0.75);  // 150 / (2 x 100)
-  EXPECT_DOUBLE_EQ(table.rows[2]["efficiency"].get<double>(), 0.6);   // 240 / (4 x 100)
+  EXPECT_DOUBLE_EQ(table.rows[1]["efficiency"].get<double>(), 1.5);  // 150 / 100
+  EXPECT_DOUBLE_EQ(table.rows[2]["efficiency"].get<double>(), 2.4);  // 240 / 100
+  EXPECT_EQ(table.rows[1]["baseline"], "1 rank, same cores");
   EXPECT_DOUBLE_EQ(table.rows[2]["images_per_sec_per_rank"].get<double>(), 60.0);
   EXPECT_DOUBLE_EQ(table.rows[2]["all_reduce_wait_seconds"].get<double>(), 0.02);
   EXPECT_TRUE(table.rows[0]["all_reduce_wait_seconds"].is_null());
-  EXPECT_DOUBLE_EQ(table.rows[4]["efficiency"].get<double>(), 1.0);  // 80 / (2 x 40)
+  EXPECT_DOUBLE_EQ(table.rows[4]["efficiency"].get<double>(), 2.0);  // 80 / 40
 }
 
 TEST(ScalingTable, NoEfficiencyWithoutAGoodOneRankRowAndNoFiguresForAFailedOne) {
@@ -65,8 +69,21 @@ TEST(ScalingTable, TheDeviceOfRankZeroDoesNotSplitATest) {
   other_batch.requested_batch_size = other_batch.batch_size = 32;
   const core::Table table = scaling_table({one, two, other_batch});
   ASSERT_EQ(table.rows.size(), 3u);
-  EXPECT_DOUBLE_EQ(table.rows[1]["efficiency"].get<double>(), 0.95);
+  EXPECT_DOUBLE_EQ(table.rows[1]["efficiency"].get<double>(), 0.95);  // a GPU each: 190 / (2 x 100)
+  EXPECT_EQ(table.rows[1]["baseline"], "2 x 1 rank");
   EXPECT_TRUE(table.rows[2]["efficiency"].is_null());  // batch 32 has no one-rank row
+}
+
+// Ranks given a thread each (--threads 1) use more cores together than the
+// one rank did: the baseline is that one rank times the cores.
+TEST(ScalingTable, RanksUsingMoreCoresThanTheOneRankAreSetAgainstItTimesTheCores) {
+  BenchRow one = row("resnet18", 1, 100.0);
+  one.provenance.threads = 1;
+  BenchRow two = row("resnet18", 2, 150.0);
+  two.provenance.threads = 1;
+  const core::Table table = scaling_table({one, two});
+  EXPECT_DOUBLE_EQ(table.rows[1]["efficiency"].get<double>(), 0.75);  // 150 / (2 x 100)
+  EXPECT_EQ(table.rows[1]["baseline"], "1 rank x 2 (the job's 2 threads / its 1)");
 }
 
 TEST(ScalingTable, MarkdownShowsTheWorldSizesAndTheirFigures) {
@@ -74,7 +91,8 @@ TEST(ScalingTable, MarkdownShowsTheWorldSizesAndTheirFigures) {
   EXPECT_NE(text.find("world_size"), std::string::npos) << text;
   EXPECT_NE(text.find("efficiency"), std::string::npos) << text;
   EXPECT_NE(text.find("all-reduce wait ms"), std::string::npos) << text;
-  EXPECT_NE(text.find("0.75"), std::string::npos) << text;
+  EXPECT_NE(text.find("1.5"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 rank, same cores"), std::string::npos) << text;
 }
 
 }  // namespace
