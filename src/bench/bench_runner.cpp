@@ -255,16 +255,6 @@ const data::ImageFolder& BenchRunner::real_data() {
   return *real_data_;
 }
 
-double BenchRunner::forward_flops(const std::string& model, int image_size) {
-  const auto key = std::make_pair(model, image_size);
-  const auto found = flops_cache_.find(key);
-  if (found != flops_cache_.end()) return found->second;
-  const auto fresh = models::create_model(model, options_.synthetic_classes);
-  const double flops = count_forward_flops(*fresh, image_size).forward_flops;
-  flops_cache_[key] = flops;
-  return flops;
-}
-
 BenchRow BenchRunner::run(const BenchCase& test) {
   const std::size_t first_sample = sampler_ ? sampler_->sample_count() : 0;
   BenchRow row;
@@ -303,7 +293,7 @@ BenchRow BenchRunner::run(const BenchCase& test) {
     row.batch_size = outcome.batch_size;
     row.note = outcome.note;
 
-    row.forward_flops_per_image = forward_flops(test.model, test.image_size);
+    row.forward_flops_per_image = forward_flops_per_image(test.model, test.image_size, options_.synthetic_classes);
     row.step_flops_per_image = row.forward_flops_per_image * (test.mode == "train" ? 3.0 : 1.0);
     row.achieved_tflops = row.step_flops_per_image * row.images_per_sec / 1e12;
     if (options_.peak) {

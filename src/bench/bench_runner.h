@@ -85,7 +85,6 @@ class BenchRunner {
 
  private:
   void measure(const BenchCase& test, const train::Execution& execution, int batch_size, store::BenchRow* row);
-  double forward_flops(const std::string& model, int image_size);
   const data::ImageFolder& real_data();
   void set_phase(const std::string& phase);
   // Keeps the samples since the test began and puts their timed-step means in the row.
@@ -95,7 +94,6 @@ class BenchRunner {
   train::ProgressBoard& board_;
   telemetry::Sampler* sampler_;
   std::vector<telemetry::TelemetrySample> last_test_telemetry_;
-  std::map<std::pair<std::string, int>, double> flops_cache_;
   std::map<std::string, double> peak_cache_;  // "device amp" -> TFLOP/s
   std::unique_ptr<data::ImageFolder> real_data_;
 };

@@ -82,30 +82,20 @@ void withhold_verdict(ComparedFigure* figure) {
   figure->significance = Significance::kUnknown;
 }
 
-std::string setting_text(const nlohmann::ordered_json& settings, const char* name) {
-  if (!settings.contains(name)) return "";
-  const nlohmann::ordered_json& value = settings[name];
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-int setting_int(const nlohmann::ordered_json& settings, const char* name) {
-  return settings.contains(name) && settings[name].is_number_integer() ? settings[name].get<int>() : 0;
-}
-
 // B's rate at A's model and image size, by FLOPs per image; "" when either
 // side's model or size is unknown or cannot be counted.
 std::string normalised_verdict(const TrainingSide& a, const TrainingSide& b, const Estimate& a_rate, double b_rate,
                                bool training) {
-  const std::string model_a = setting_text(a.settings, "model"), model_b = setting_text(b.settings, "model");
-  const int size_a = setting_int(a.settings, "image_size"), size_b = setting_int(b.settings, "image_size");
-  if (model_a.empty() || model_b.empty() || size_a <= 0 || size_b <= 0 || b_rate <= 0) return "";
-  try {
+  try {  // a setting of another type, or an unknown model name: no estimate rather than a wrong one
+    const std::string model_a = a.settings.value("model", std::string());
+    const std::string model_b = b.settings.value("model", std::string());
+    const int size_a = a.settings.value("image_size", 0), size_b = b.settings.value("image_size", 0);
+    if (model_a.empty() || model_b.empty() || size_a <= 0 || size_b <= 0 || b_rate <= 0) return "";
     const NormalisedRate rate = normalise_rate(b_rate, model_b, size_b, model_a, size_a, training);
-    const ComparedFigure estimated = compare_throughput("", a_rate, exact_estimate(rate.images_per_sec), a.label);
     return "estimate at " + a.label + "'s work: " + describe_normalised(rate, model_b, size_b) + ", " +
-           estimated.verdict;
+           throughput_verdict(a_rate.value > 0 ? rate.images_per_sec / a_rate.value : 0.0, a.label);
   } catch (const std::exception&) {
-    return "";  // an unknown model name: no estimate rather than a wrong one
+    return "";
   }
 }
 

@@ -3,13 +3,17 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/torch.h>
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/error.h"
+#include "models/registry.h"
 
 namespace trainbench::bench {
 namespace {
@@ -188,6 +192,19 @@ FlopCount count_forward_flops(models::Classifier& model, int image_size) {
   }
   count.forward_flops = count.convolution_flops + count.matmul_flops;
   return count;
+}
+
+double forward_flops_per_image(const std::string& model, int image_size, int classes) {
+  static std::mutex mutex;
+  static std::map<std::tuple<std::string, int, int>, double> counted;
+  std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::make_tuple(model, image_size, classes);
+  auto found = counted.find(key);
+  if (found == counted.end()) {
+    const auto fresh = models::create_model(model, classes);
+    found = counted.emplace(key, count_forward_flops(*fresh, image_size).forward_flops).first;
+  }
+  return found->second;
 }
 
 }  // namespace trainbench::bench

@@ -13,6 +13,7 @@
 // well under 1% of a ResNet's convolutions. Transposed convolutions are not
 // told apart from direct ones (no model here has one).
 #include <cstdint>
+#include <string>
 
 #include "models/classifier.h"
 
@@ -32,5 +33,10 @@ struct FlopCount {
 // (values and requires_grad) is as it was. Throws UsageError for an image
 // size below 1 and ModelError when the model cannot run at that size.
 FlopCount count_forward_flops(models::Classifier& model, int image_size);
+
+// The forward FLOPs per image of a fresh `model` (registry name) with
+// `classes` outputs at `image_size`, counted once per process and cached:
+// what bench rows and FLOP-normalised estimates both need.
+double forward_flops_per_image(const std::string& model, int image_size, int classes);
 
 }  // namespace trainbench::bench

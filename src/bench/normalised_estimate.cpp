@@ -1,27 +1,14 @@
 #include "bench/normalised_estimate.h"
 
 #include <cstdio>
-#include <map>
-#include <mutex>
-#include <utility>
 
 #include "bench/flop_count.h"
-#include "models/registry.h"
 
 namespace trainbench::bench {
 
 double step_flops_per_image(const std::string& model, int image_size, bool training) {
-  static std::mutex mutex;
-  static std::map<std::pair<std::string, int>, double> forward_cache;
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto key = std::make_pair(model, image_size);
-  auto found = forward_cache.find(key);
-  if (found == forward_cache.end()) {
-    // The class count barely moves the FLOPs (one linear layer); the workload's 19.
-    const auto fresh = models::create_model(model, 19);
-    found = forward_cache.emplace(key, count_forward_flops(*fresh, image_size).forward_flops).first;
-  }
-  return found->second * (training ? 3.0 : 1.0);
+  // The class count barely moves the FLOPs (one linear layer): the workload's 19.
+  return forward_flops_per_image(model, image_size, 19) * (training ? 3.0 : 1.0);
 }
 
 NormalisedRate normalise_rate(double images_per_sec, const std::string& model, int image_size,

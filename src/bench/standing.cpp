@@ -156,10 +156,10 @@ std::string format_run_standing(const TrainingSide& run, const Standing* measure
     const ReferenceFigures& first = reference_figures().front();
     if (match_settings(first.side.settings, run.settings).same_work() || estimate.empty()) return text;
     const std::string run_amp = run.settings.value("amp", std::string("off"));
+    const NormalisedRate rate =
+        normalise_rate(run.train_images_per_sec.value, model, image_size, kCardModel, kCardImageSize);
     for (const store::BenchRow& row : measured->measurements) {
       if (row.status != "ok") continue;
-      const NormalisedRate rate =
-          normalise_rate(run.train_images_per_sec.value, model, image_size, kCardModel, kCardImageSize);
       text += "  this run's FLOP/s (" + model + " at " + std::to_string(image_size) + " px, amp " + run_amp +
               ") gave an estimate of " + rate_text(rate.images_per_sec) + " images/s at the cards' work, " +
               core::percent(rate.images_per_sec / row.images_per_sec) + " of the " + rate_text(row.images_per_sec) +

@@ -2,7 +2,6 @@
 
 // A training pass (steps, the schedule, the ranks' agreement, the metrics records) and an evaluation pass.
 namespace trainbench::train {
-namespace fs = std::filesystem;
 namespace {
 
 void apply_schedule(torch::optim::AdamW& optimizer, double lr, double beta1) {

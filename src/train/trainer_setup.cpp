@@ -2,7 +2,6 @@
 
 // Setting a run up: data, model, optimizer, loaders, execution, the data-parallel job, telemetry.
 namespace trainbench::train {
-namespace fs = std::filesystem;
 namespace {
 
 DataSplit load_data(const TrainConfig& config) {
