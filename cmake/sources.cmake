@@ -7,12 +7,12 @@ set(TRAINBENCH_PLAIN_SOURCES
   bench/bench_matrix.cpp bench/compare.cpp bench/compare_inputs.cpp bench/compare_report.cpp
   bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/reference_figures.cpp
   bench/same_work.cpp bench/scaling.cpp bench/scaling_runner.cpp bench/statistics.cpp
-  cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/image_limit_flag.cpp
+  cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/gradient_flags.cpp cli/image_limit_flag.cpp
   cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp
   cli/telemetry_flags.cpp
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
-  dist/launch_environment.cpp dist/local_launcher.cpp
+  dist/launch_environment.cpp dist/local_launcher.cpp dist/network_checks.cpp
   deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
   data/data_verify.cpp data/fashion_mnist.cpp data/file_read.cpp data/image_codec.cpp data/image_folder.cpp
   data/image_limits.cpp data/resize_pad.cpp data/shard.cpp data/skipped_files.cpp data/synth.cpp data/synth_canvas.cpp

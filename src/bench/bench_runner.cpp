@@ -155,12 +155,15 @@ class StepRunner {
       lap(phases ? &phases->forward : &unused);
       return batch.labels.size(0);
     }
-    if (parallel_) parallel_->broadcast_buffers(*model_);  // as train does (DDP's default)
+    if (parallel_) {
+      parallel_->broadcast_buffers(*model_);  // as train does (DDP's default)
+      parallel_->before_reduced_forward();
+    }
     const train::ForwardResult forward = train::forward_with_loss(*model_, execution_, batch);
     lap(phases ? &phases->forward : &unused);
     // The backward phase includes the wait for the averaged gradients: what
     // the overlap with the backward pass did not hide.
-    if (parallel_) parallel_->before_backward();
+    if (parallel_) parallel_->before_backward(forward.loss);
     train::backward_pass(*optimizer_, forward.loss, scaler_.get());
     if (parallel_) {
       parallel_->after_backward();

@@ -16,7 +16,8 @@ std::string value_text(const nlohmann::ordered_json& value) {
 }  // namespace
 
 SettingRole role_of_setting(const std::string& name) {
-  static const std::set<std::string> work = {"model", "image_size", "batch_size", "mode", "input"};
+  // accumulate: a step of N micro-batches is other work than a step of one.
+  static const std::set<std::string> work = {"model", "image_size", "batch_size", "accumulate", "mode", "input"};
   static const std::set<std::string> recipe = {"epochs",    "max_steps",    "lr",         "weight_decay", "adam_eps",
                                                "augment",   "train_images", "val_images", "pretrained"};
   if (work.count(name)) return SettingRole::kWork;

@@ -18,6 +18,7 @@
 #include "bench/scaling_runner.h"
 #include "cli/commands.h"
 #include "cli/image_limit_flag.h"
+#include "cli/gradient_flags.h"
 #include "cli/option_checks.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
@@ -58,6 +59,7 @@ struct BenchFlags {
   // Data-parallel (under launch, torchrun or srun), and --scaling N.
   std::string dist_backend = "auto";
   bool overlap = true;
+  GradientFlags gradients;
   std::optional<int> dist_timeout;  // --dist-timeout when given; run_bench resolves it once (launch_environment.h)
   int scaling = 0;  // 0: one bench; N: the bench under 1..N local ranks
 };
@@ -124,7 +126,9 @@ std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, con
   }
   train::DataParallelOptions options;
   options.backend = flags.dist_backend;
-  options.buckets.overlap = flags.overlap;
+  options.gradients = train::gradient_reducer_options(flags.gradients.bucket_mb, flags.gradients.compression,
+                                                      flags.gradients.find_unused_parameters);
+  options.gradients.overlap = flags.overlap;
   options.timeout = std::chrono::seconds(flags.dist_timeout.value());
   const train::Execution execution = train::resolve_execution({matrix.devices.front(), "off", false}, identity);
   return train::join_data_parallel(options, execution.device, identity);
@@ -221,6 +225,8 @@ std::vector<std::string> rank_bench_command(const BenchFlags& flags, const std::
   if (flags.options.detail) args.push_back("--detail");
   if (flags.options.peak) args.push_back("--peak");
   if (!flags.overlap) args.push_back("--no-overlap");
+  const std::vector<std::string> gradients = flags.gradients.as_arguments();
+  args.insert(args.end(), gradients.begin(), gradients.end());
   return args;
 }
 
@@ -334,6 +340,7 @@ void add_bench_command(CLI::App& app, int* exit_code) {
                 "All-reduce the gradients after the backward pass instead of during it, bucket by bucket (to "
                 "measure what the overlap gains, with --detail's backward ms and the all-reduce wait)")
       ->group(kParallel);
+  add_gradient_flags(cmd, &flags->gradients, kParallel);
   auto dist_timeout = std::make_shared<int>(dist::kDefaultCollectiveTimeoutSeconds);
   CLI::Option* dist_timeout_option =
       cmd->add_option("--dist-timeout", *dist_timeout,

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/execution_flags.h"
 #include "cli/image_limit_flag.h"
+#include "cli/gradient_flags.h"
 #include "cli/option_checks.h"
 #include "cli/store_flags.h"
 #include "cli/telemetry_flags.h"
@@ -196,6 +197,11 @@ void add_train_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--img-size", config->image_size, "Square input size after ResizePad (pixels)")
       ->capture_default_str()->check(whole_number_in(8, 4096, "pixels"));
   cmd->add_option("-b,--batch-size", config->batch_size, "Images per batch")->capture_default_str()->check(positive_whole_number());
+  cmd->add_option("--accumulate", config->accumulate,
+                  "Gradient accumulation: each optimizer step sums the gradients of N micro-batches of -b images "
+                  "(a step's batch is N x B, each forward pass holds B); data-parallel ranks average once per step")
+      ->capture_default_str()
+      ->check(positive_whole_number("micro-batches per step", 4096));
   cmd->add_option("--epochs", config->epochs, "Passes over the training set")->capture_default_str()->check(positive_whole_number());
   cmd->add_option("--lr", config->lr, "Peak learning rate of the OneCycle schedule")
       ->capture_default_str()->check(positive_number("the peak learning rate, e.g. 1e-3"));
@@ -250,6 +256,8 @@ void add_train_command(CLI::App& app, int* exit_code) {
                 "Keep each rank's own batch-norm running statistics; default: rank 0's go to every rank before each "
                 "forward pass and before evaluating (DDP's default), so the job evaluates the model it saves")
       ->group(kParallel);
+  auto gradients = std::make_shared<GradientFlags>();
+  add_gradient_flags(cmd, gradients.get(), kParallel);
   CLI::Option* dist_timeout = cmd->add_option(
                   "--dist-timeout", config->dist_timeout,
                   "Seconds a rank waits for the others (rendezvous, each collective) before failing. Given here it "
@@ -273,7 +281,11 @@ void add_train_command(CLI::App& app, int* exit_code) {
   add_max_image_pixels_flag(cmd);
   auto store_flags = std::make_shared<StoreFlags>();
   add_store_flags(cmd, store_flags.get());
-  cmd->callback([config, dist_timeout, store_flags, resume, write_report, measure_standing, standing_options, exit_code] {
+  cmd->callback([config, gradients, dist_timeout, store_flags, resume, write_report, measure_standing, standing_options,
+                 exit_code] {
+    config->bucket_mb = gradients->bucket_mb;
+    config->grad_compression = gradients->compression;
+    config->find_unused_parameters = gradients->find_unused_parameters;
     const std::optional<int> timeout_given =
         dist_timeout->count() > 0 ? std::optional<int>(config->dist_timeout) : std::nullopt;
     *exit_code = run_train(*config, timeout_given, *store_flags, *resume, *write_report, *measure_standing,

@@ -4,14 +4,25 @@
 
 namespace trainbench::core {
 
+namespace {
+
+// A copy with channels-last's own strides. contiguous(ChannelsLast) keeps a
+// 1x1 kernel's [c, 1, 1, 1] strides (already "channels-last" when h = w = 1),
+// while the backward pass makes its gradient [c, 1, c, c]: c10d's reducer,
+// whose bucket views take the parameter's strides, would then copy that
+// gradient every first step and warn that the layouts differ.
+torch::Tensor with_channels_last_strides(const torch::Tensor& tensor) {
+  return torch::empty_like(tensor, torch::MemoryFormat::ChannelsLast).copy_(tensor);
+}
+
+}  // namespace
+
 void convert_to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
   for (torch::Tensor& parameter : module.parameters()) {
     if (parameter.dim() != 4) continue;
-    parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
-    if (parameter.grad().defined()) {
-      parameter.mutable_grad() = parameter.grad().contiguous(torch::MemoryFormat::ChannelsLast);
-    }
+    parameter.set_data(with_channels_last_strides(parameter.data()));
+    if (parameter.grad().defined()) parameter.mutable_grad() = with_channels_last_strides(parameter.grad());
   }
 }
 

@@ -147,4 +147,12 @@ inline void set_autocast_state(c10::DeviceType type, const AutocastState& state)
 #endif
 }
 
+// Makes GPU `index` the current CUDA device of this thread (what NCCL and
+// unindexed CUDA tensors use); nothing in a build without CUDA headers.
+inline void set_current_cuda_device([[maybe_unused]] c10::DeviceIndex index) {
+#if defined(TRAINBENCH_WITH_CUDA)
+  c10::cuda::set_device(index);
+#endif
+}
+
 }  // namespace trainbench::compat

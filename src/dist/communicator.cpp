@@ -2,14 +2,18 @@
 
 #include <c10/util/Exception.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/Types.hpp>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "core/error.h"
+#include "dist/network_checks.h"
 
 // Gloo needs its own headers (Debian: libgloo-dev; CMakeLists.txt defines
 // USE_C10D_GLOO when it finds them). NCCL exists only in CUDA builds of LibTorch.
@@ -28,6 +32,12 @@
 
 namespace trainbench::dist {
 namespace {
+
+#if TRAINBENCH_HAVE_NCCL
+using NcclGroup = c10d::ProcessGroupNCCL;
+#else
+struct NcclGroup;  // never instantiated: no NCCL in this build
+#endif
 
 std::string address_text(const LaunchIdentity& identity) {
   return identity.master_address + ":" + std::to_string(identity.master_port);
@@ -72,6 +82,31 @@ class PendingWork final : public PendingCollective {
   int rank_;
 };
 
+// The group as a c10d::ProcessGroup, which the engine's Reducer takes. In
+// 1.13 the Gloo and NCCL groups are ProcessGroups. In 2.x they are Backends,
+// and a ProcessGroup dispatches each collective to the backend registered for
+// its tensors' device type, as torch.distributed's new_group does.
+template <typename Group>
+c10::intrusive_ptr<c10d::ProcessGroup> as_process_group([[maybe_unused]] const c10::intrusive_ptr<c10d::Store>& store,
+                                                        const c10::intrusive_ptr<Group>& group,
+                                                        [[maybe_unused]] int rank, [[maybe_unused]] int world_size) {
+#if TORCH_VERSION_MAJOR >= 2
+  constexpr bool kNccl = std::is_same_v<Group, NcclGroup>;
+  const auto type = kNccl ? c10d::ProcessGroup::BackendType::NCCL : c10d::ProcessGroup::BackendType::GLOO;
+#if TORCH_VERSION_MINOR >= 5
+  auto process_group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, world_size);
+  process_group->setDefaultBackend(type);
+#else
+  auto process_group = c10::make_intrusive<c10d::ProcessGroup>(
+      store, rank, world_size, c10::make_intrusive<c10d::ProcessGroup::Options>(kNccl ? "nccl" : "gloo"));
+#endif
+  process_group->setBackend(kNccl ? c10::DeviceType::CUDA : c10::DeviceType::CPU, type, group);
+  return process_group;
+#else
+  return group;
+#endif
+}
+
 template <typename Group>
 class C10dCommunicator final : public Communicator {
  public:
@@ -113,9 +148,15 @@ class C10dCommunicator final : public Communicator {
     collective("a barrier", rank_, [&] { return group_->barrier()->wait(); });
   }
 
+  c10::intrusive_ptr<c10d::ProcessGroup> process_group() override {
+    if (!process_group_) process_group_ = as_process_group(store_, group_, rank_, world_size_);
+    return process_group_;
+  }
+
  private:
   c10::intrusive_ptr<c10d::Store> store_;  // the group keeps using it
   c10::intrusive_ptr<Group> group_;
+  c10::intrusive_ptr<c10d::ProcessGroup> process_group_;  // made when first asked for
   int rank_;
   int world_size_;
   Backend backend_;
@@ -249,6 +290,17 @@ std::shared_ptr<Communicator> connect(const LaunchIdentity& identity, const Conn
   if (identity.world_size < 1 || identity.rank < 0 || identity.rank >= identity.world_size) {
     throw UsageError("rank " + std::to_string(identity.rank) + " is outside a world of " +
                      std::to_string(identity.world_size));
+  }
+  if (identity.world_size > identity.local_world_size) {
+    HostFacts host;
+    host.host_name = this_host_name();
+    host.host_addresses = resolve_host(host.host_name);
+    const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
+    host.interface_chosen = interface != nullptr && *interface != '\0';
+    host.uses_gloo = options.backend == Backend::kGloo;
+    if (std::optional<std::string> problem = cross_node_address_problem(identity, host)) {
+      throw RunError("rank " + std::to_string(identity.rank) + ": " + *problem);
+    }
   }
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.timeout);
   c10::intrusive_ptr<c10d::Store> store = rendezvous(identity, timeout);

@@ -9,6 +9,7 @@
 // Every wait is bounded: the rendezvous and every collective use the timeout
 // given here (c10d's own default is 30 minutes), so a rank that never comes,
 // or dies mid-run, ends the others with an error instead of a hang.
+#include <c10/util/intrusive_ptr.h>
 #include <torch/types.h>
 
 #include <chrono>
@@ -17,6 +18,10 @@
 #include <vector>
 
 #include "dist/launch_environment.h"
+
+namespace c10d {
+class ProcessGroup;
+}
 
 namespace trainbench::dist {
 
@@ -52,6 +57,11 @@ class Communicator {
   // Rank `root`'s values into every rank's tensors.
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root = 0) = 0;
   virtual void barrier() = 0;
+
+  // The c10d process group itself, as the engine's gradient reducer
+  // (dist/gradient_reducer.h) takes it: in LibTorch 2.x the Gloo or NCCL
+  // backend wrapped in a ProcessGroup, in 1.13 the group as it is.
+  virtual c10::intrusive_ptr<c10d::ProcessGroup> process_group() = 0;
 };
 
 struct ConnectOptions {

@@ -1,145 +1,167 @@
 #include "dist/gradient_reducer.h"
 
-#include <chrono>
-#include <map>
+#include <c10/util/Exception.h>
+#include <torch/csrc/distributed/c10d/logger.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <torch/version.h>
+
+#include <limits>
 #include <tuple>
 
 #include "core/error.h"
+#include "dist/gradient_hook.h"
 
 namespace trainbench::dist {
+namespace {
+
+// c10d's errors (a parameter without a gradient, a rank gone) in our words,
+// with what to do about the one a user can fix.
+template <typename Action>
+void as_run_error(const char* what, Action&& action) {
+  try {
+    action();
+  } catch (const c10::Error& error) {
+    std::string detail = error.what_without_backtrace();
+    const bool unused = detail.find("find_unused_parameters") != std::string::npos;
+    if (detail.size() > 600) detail = detail.substr(0, 600) + "...";
+    throw RunError(std::string("averaging the gradients over the ranks failed ") + what + ": " + detail +
+                   (unused ? " (a parameter the forward pass does not use needs --find-unused-parameters)" : ""));
+  }
+}
+
+at::ScalarType wire_type_of(GradientCompression compression) {
+  switch (compression) {
+    case GradientCompression::kNone: return at::ScalarType::Undefined;
+    case GradientCompression::kFp16: return at::kHalf;
+    case GradientCompression::kBf16: return at::kBFloat16;
+  }
+  return at::ScalarType::Undefined;
+}
+
+// Whether the process group can sum `type` (Gloo in LibTorch 1.13 cannot sum
+// bf16): one all-reduce of a single value, which every rank makes or refuses
+// alike before anything travels.
+void check_group_sums(c10d::ProcessGroup& group, at::ScalarType type, const at::Device& device,
+                      GradientCompression compression) {
+  std::vector<at::Tensor> probe{at::zeros({1}, at::TensorOptions().dtype(type).device(device))};
+  try {
+    group.allreduce(probe)->wait();
+  } catch (const c10::Error& error) {
+    throw UsageError("--grad-compression " + to_string(compression) + ": this process group (" +
+                     group.getBackendName() + ") cannot sum " + c10::toString(type) + " tensors (" +
+                     error.what_without_backtrace() + "); use fp16 or none");
+  }
+}
+
+}  // namespace
+
+std::string to_string(GradientCompression compression) {
+  switch (compression) {
+    case GradientCompression::kNone: return "none";
+    case GradientCompression::kFp16: return "fp16";
+    case GradientCompression::kBf16: return "bf16";
+  }
+  return "none";
+}
+
+GradientCompression parse_gradient_compression(const std::string& name) {
+  if (name == "none") return GradientCompression::kNone;
+  if (name == "fp16") return GradientCompression::kFp16;
+  if (name == "bf16") return GradientCompression::kBf16;
+  throw UsageError("--grad-compression must be none, fp16 or bf16 (got '" + name + "')");
+}
 
 GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std::vector<torch::Tensor> parameters,
                                  GradientReducerOptions options)
-    : communicator_(std::move(communicator)), parameters_(std::move(parameters)), options_(options) {
-  if (options_.bucket_bytes < 1) throw UsageError("the gradient bucket size must be positive");
-  slots_.resize(parameters_.size());
-  // Reverse order: the last layers' gradients come first in the backward
-  // pass. A bucket holds one dtype on one device, so that it is one tensor.
-  std::map<std::tuple<int, int, int>, std::size_t> open;  // (dtype, device type, index) -> bucket filling
-  std::vector<std::int64_t> sizes;
-  for (std::size_t i = parameters_.size(); i-- > 0;) {
-    const torch::Tensor& parameter = parameters_[i];
-    if (!parameter.requires_grad()) continue;
-    const auto key = std::make_tuple(static_cast<int>(parameter.scalar_type()),
-                                     static_cast<int>(parameter.device().type()), parameter.device().index());
-    auto found = open.find(key);
-    if (found == open.end() || sizes[found->second] * static_cast<std::int64_t>(parameter.element_size()) >=
-                                   options_.bucket_bytes) {
-      buckets_.emplace_back();
-      sizes.push_back(0);
-      found = open.insert_or_assign(key, buckets_.size() - 1).first;
-    }
-    const std::size_t bucket = found->second;
-    slots_[i] = Slot{bucket, sizes[bucket], false};
-    buckets_[bucket].parameters.push_back(i);
-    sizes[bucket] += parameter.numel();
+    : communicator_(std::move(communicator)), options_(options) {
+  if (options_.bucket_bytes < 1 || options_.first_bucket_bytes < 1) {
+    throw UsageError("the gradient bucket size must be positive");
   }
-  for (std::size_t b = 0; b < buckets_.size(); ++b) {
-    const torch::Tensor& first = parameters_[buckets_[b].parameters.front()];
-    buckets_[b].flat = torch::zeros({sizes[b]}, first.options().requires_grad(false));
+  for (torch::Tensor& parameter : parameters) {
+    if (parameter.requires_grad()) parameters_.push_back(std::move(parameter));
   }
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    if (!parameters_[i].requires_grad()) {
-      hooks_.push_back(0);
-      continue;
-    }
-    hooks_.push_back(parameters_[i].register_hook([this, i](torch::Tensor gradient) { on_gradient(i, gradient); }));
+  if (parameters_.empty()) throw UsageError("data-parallel training needs a model with trainable parameters");
+  c10::intrusive_ptr<c10d::ProcessGroup> group = communicator_->process_group();
+  const at::ScalarType wire_type = wire_type_of(options_.compression);
+  if (wire_type != at::ScalarType::Undefined) {
+    check_group_sums(*group, wire_type, parameters_.front().device(), options_.compression);
   }
+
+  // As DistributedDataParallel sets its Reducer up (torch/nn/parallel/
+  // distributed.py): without find_unused_parameters, one bucket of
+  // everything for the first step, rebuilt from the order its gradients
+  // arrive in; with it, the size limits at once (the graph may change, so no
+  // rebuild). The engine assigns in parameter order; the list is reversed
+  // since the backward pass produces the last layers' gradients first.
+  const std::vector<std::size_t> limits =
+      options_.find_unused_parameters
+          ? std::vector<std::size_t>{static_cast<std::size_t>(options_.first_bucket_bytes),
+                                     static_cast<std::size_t>(options_.bucket_bytes)}
+          : std::vector<std::size_t>{std::numeric_limits<std::size_t>::max()};
+  const std::vector<bool> sparse(parameters_.size(), false);
+  auto [buckets, bucket_limits] = c10d::compute_bucket_assignment_by_size(parameters_, limits, sparse);
+  (void)bucket_limits;  // unused where the constructor no longer takes them
+  std::reverse(buckets.begin(), buckets.end());
+  std::reverse(bucket_limits.begin(), bucket_limits.end());
+
+  as_run_error("setting up", [&] {
+    // PyTorch 2.7 dropped the per-bucket limits from the constructor (the
+    // Reducer keeps its own); 1.13 to 2.6 take them.
+    reducer_ = std::make_shared<c10d::Reducer>(
+        parameters_, std::move(buckets),
+#if !(TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 7))
+        std::move(bucket_limits),
+#endif
+        group, sparse, options_.bucket_bytes, options_.find_unused_parameters, /*gradient_as_bucket_view=*/true,
+        std::unordered_map<std::size_t, std::string>{}, options_.first_bucket_bytes);
+    logger_ = std::make_shared<c10d::Logger>(reducer_);
+    reducer_->set_logger(logger_);
+    auto hook = std::make_unique<GradientHook>(group, wire_type, !options_.overlap);
+    hook_ = hook.get();
+    reducer_->register_comm_hook(std::move(hook));
+  });
 }
 
+// The Reducer's destructor removes its autograd hooks from the parameters.
 GradientReducer::~GradientReducer() {
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    if (parameters_[i].requires_grad()) parameters_[i].remove_hook(hooks_[i]);
-  }
-  // A collective still in flight (after an error) must not outlive its tensor's users.
-  for (Bucket& bucket : buckets_) {
-    if (!bucket.pending) continue;
-    try {
-      bucket.pending->wait();
-    } catch (...) {
-    }
-  }
+  logger_.reset();
+  reducer_.reset();
 }
 
-void GradientReducer::prepare_for_backward() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Bucket& bucket : buckets_) {
-    bucket.ready = 0;
-    bucket.pending.reset();
-  }
-  for (Slot& slot : slots_) slot.ready = false;
-  next_to_start_ = 0;
+void GradientReducer::prepare_for_forward() {
+  as_run_error("before the forward pass", [&] {
+    reducer_->prepare_for_forward();
+    reducer_->rebuild_buckets();  // only after the first step, once; a broadcast from rank 0
+  });
 }
 
-void GradientReducer::on_gradient(std::size_t parameter, const torch::Tensor& gradient) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Slot& slot = slots_[parameter];
-  Bucket& bucket = buckets_[slot.bucket];
-  torch::NoGradGuard no_grad;
-  torch::Tensor view = bucket.flat.narrow(0, slot.offset, gradient.numel());
-  if (slot.ready) {
-    // A parameter used twice in the graph: its gradients add up, which is
-    // too late once its bucket is on the wire (DDP refuses this case too).
-    if (bucket.pending) {
-      throw RunError("a parameter got a second gradient after its bucket's all-reduce started (a module used twice "
-                     "in one forward pass cannot be trained data-parallel)");
-    }
-    view.add_(gradient.reshape({-1}));
-    return;
-  }
-  view.copy_(gradient.reshape({-1}));
-  slot.ready = true;
-  ++bucket.ready;
-  if (options_.overlap) start_ready_buckets();
-}
-
-void GradientReducer::start_ready_buckets() {
-  while (next_to_start_ < buckets_.size()) {
-    Bucket& bucket = buckets_[next_to_start_];
-    if (bucket.ready < bucket.parameters.size()) return;
-    start(bucket);
-    ++next_to_start_;
-  }
-}
-
-void GradientReducer::start(Bucket& bucket) {
-  // Averaged before the sum, as DDP does: the sum of world_size values each
-  // divided by world_size stays in range in fp16 too.
-  bucket.flat.div_(communicator_->world_size());
-  bucket.pending = communicator_->all_reduce_async(bucket.flat);
+void GradientReducer::prepare_for_backward(const std::vector<torch::Tensor>& outputs) {
+  hook_->begin_step();
+  as_run_error("before the backward pass", [&] {
+    // The outputs are walked only to find unused parameters (DDP passes none otherwise).
+    reducer_->prepare_for_backward(options_.find_unused_parameters ? outputs : std::vector<torch::Tensor>{});
+  });
+  prepared_ = true;
 }
 
 void GradientReducer::finish_backward() {
-  const auto start_time = std::chrono::steady_clock::now();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    torch::NoGradGuard no_grad;
-    for (; next_to_start_ < buckets_.size(); ++next_to_start_) {
-      Bucket& bucket = buckets_[next_to_start_];
-      for (std::size_t i : bucket.parameters) {
-        const Slot& slot = slots_[i];
-        if (!slot.ready) bucket.flat.narrow(0, slot.offset, parameters_[i].numel()).zero_();
-      }
-      start(bucket);
-    }
-  }
-  for (Bucket& bucket : buckets_) {
-    bucket.pending->wait();
-    bucket.pending.reset();
-  }
-  last_wait_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
-  torch::NoGradGuard no_grad;
-  for (const Bucket& bucket : buckets_) {
-    for (std::size_t i : bucket.parameters) {
-      torch::Tensor& parameter = parameters_[i];
-      torch::Tensor average = bucket.flat.narrow(0, slots_[i].offset, parameter.numel()).view(parameter.sizes());
-      if (parameter.grad().defined()) {
-        parameter.mutable_grad().copy_(average);
-      } else {
-        parameter.mutable_grad() = average.clone();
-      }
-    }
-  }
+  if (!prepared_) return;
+  prepared_ = false;
+  // The Reducer waited for every bucket at the end of the backward pass (its
+  // final autograd callback), after the last bucket started: that wait, and
+  // without overlap the whole reduction, is what the backward did not hide.
+  as_run_error("after the backward pass", [&] { hook_->reduce_deferred(); });
+  const std::vector<Clock::time_point>& starts = hook_->starts();
+  last_wait_seconds_ =
+      starts.empty() ? 0.0 : std::chrono::duration<double>(Clock::now() - starts.back()).count();
+}
+
+std::size_t GradientReducer::bucket_count() const {
+  return reducer_->get_grad_buckets(/*return_zero_tensors=*/true).size();
+}
+
+const std::vector<GradientReducer::Clock::time_point>& GradientReducer::last_bucket_starts() const {
+  return hook_->starts();
 }
 
 }  // namespace trainbench::dist

@@ -128,6 +128,22 @@ LaunchIdentity read_slurm(const EnvironmentReader& environment) {
     throw UsageError("a Slurm environment without SLURM_JOB_ID or MASTER_PORT: set MASTER_PORT");
   }
   check_consistent(id, "SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_TASKS_PER_NODE");
+  // srun starts every task of a step and says how many (SLURM_STEP_NUM_TASKS).
+  // An sbatch script's own commands run in the batch step, as one process,
+  // however many tasks the job asked for: the other ranks would never come.
+  const std::optional<std::string> step_tasks = environment("SLURM_STEP_NUM_TASKS");
+  const std::optional<long long> step_count = step_tasks ? parse_count(core::trim(*step_tasks)) : std::nullopt;
+  if (id.world_size > 1 && step_count != id.world_size) {
+    throw UsageError("SLURM_NTASKS=" + std::to_string(id.world_size) +
+                     " but this process is not one of an srun step's tasks (" +
+                     (step_tasks ? "SLURM_STEP_NUM_TASKS=" + *step_tasks : std::string("no SLURM_STEP_NUM_TASKS")) +
+                     "): inside an sbatch script, start it as `srun trainbench ...`, which starts all " +
+                     std::to_string(id.world_size) + " tasks");
+  }
+  if (const std::optional<std::string> cpus = environment("SLURM_CPUS_ON_NODE")) {
+    const std::optional<long long> count = parse_count(core::trim(*cpus));
+    if (count && *count > 0) id.cpus_on_node = static_cast<int>(*count);
+  }
   return id;
 }
 

@@ -4,7 +4,8 @@
 // MASTER_ADDR, MASTER_PORT, and whether its agent hosts the store; also what
 // `trainbench launch` sets) or Slurm's
 // under srun (SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, the tasks per node,
-// and the first host of SLURM_JOB_NODELIST as the master). A partial or
+// and the first host of SLURM_JOB_NODELIST as the master; a process of an
+// sbatch script outside srun is refused at once). A partial or
 // inconsistent environment is one UsageError naming the variables, before
 // anything starts; a process no launcher started is a single-process run.
 #include <functional>
@@ -30,6 +31,9 @@ struct LaunchIdentity {
   // /worker/attempt_<TORCHELASTIC_RESTART_COUNT>, so a restarted attempt starts clean.
   bool agent_store = false;
   int restart_count = 0;
+  // Slurm: the CPUs the job holds on this node (SLURM_CPUS_ON_NODE). A task
+  // whose own CPU affinity is narrower was bound to its cores by srun.
+  std::optional<int> cpus_on_node;
 };
 
 // Seconds ranks wait for each other when nothing says otherwise.

@@ -8,6 +8,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "core/torch_compat.h"
 #include "dist/statistics_sync.h"
 #include "models/batch_norm.h"
 
@@ -42,8 +43,11 @@ torch::Tensor weights_checksum(models::Classifier& model) {
 }  // namespace
 
 DataParallel::DataParallel(dist::LaunchIdentity identity, std::shared_ptr<dist::Communicator> communicator,
-                           DataParallelOptions options)
-    : identity_(std::move(identity)), communicator_(std::move(communicator)), options_(std::move(options)) {}
+                           DataParallelOptions options, torch::Device device)
+    : identity_(std::move(identity)),
+      communicator_(std::move(communicator)),
+      options_(std::move(options)),
+      collective_device_(communicator_->backend() == dist::Backend::kNccl ? device : torch::Device(torch::kCPU)) {}
 
 void DataParallel::agree_on_start(models::Classifier& model, const std::string& fingerprint) {
   const auto hash = static_cast<std::int64_t>(std::hash<std::string>{}(fingerprint));
@@ -61,7 +65,7 @@ void DataParallel::agree_on_start(models::Classifier& model, const std::string& 
   // Collectives carry the model's device; the checksum travels on the CPU
   // with Gloo, on the device with NCCL.
   torch::Tensor checksum = weights_checksum(model);
-  if (communicator_->backend() == dist::Backend::kNccl) checksum = checksum.to(model.parameters().front().device());
+  checksum = checksum.to(collective_device_);
   if (!same_everywhere(*communicator_, checksum)) {
     throw RunError("rank " + std::to_string(rank()) + ": the weights differ between ranks after rank 0's broadcast");
   }
@@ -71,7 +75,7 @@ void DataParallel::attach(models::Classifier& model) {
   if (options_.sync_batch_norm) {
     models::synchronize_batch_norms(model, std::make_shared<dist::CommunicatorStatisticsSync>(communicator_));
   }
-  reducer_ = std::make_unique<dist::GradientReducer>(communicator_, model.parameters(), options_.buckets);
+  reducer_ = std::make_unique<dist::GradientReducer>(communicator_, model.parameters(), options_.gradients);
 }
 
 void DataParallel::broadcast_buffers(models::Classifier& model) {
@@ -81,8 +85,12 @@ void DataParallel::broadcast_buffers(models::Classifier& model) {
   if (!buffers.empty()) communicator_->broadcast(buffers, 0);
 }
 
-void DataParallel::before_backward() {
-  if (reducer_) reducer_->prepare_for_backward();
+void DataParallel::before_reduced_forward() {
+  if (reducer_) reducer_->prepare_for_forward();
+}
+
+void DataParallel::before_backward(const torch::Tensor& loss) {
+  if (reducer_) reducer_->prepare_for_backward({loss});
 }
 
 void DataParallel::after_backward() {
@@ -93,7 +101,7 @@ double DataParallel::last_all_reduce_wait_seconds() const { return reducer_ ? re
 
 std::int64_t DataParallel::fewest_images(std::int64_t images) {
   std::vector<torch::Tensor> count{torch::tensor({images}, torch::kInt64)};
-  if (communicator_->backend() == dist::Backend::kNccl) count[0] = count[0].cuda();
+  count[0] = count[0].to(collective_device_);
   communicator_->all_reduce(count, dist::ReduceOp::kMin);
   return count[0].item<std::int64_t>();
 }
@@ -101,7 +109,7 @@ std::int64_t DataParallel::fewest_images(std::int64_t images) {
 void DataParallel::sum(std::vector<double>& values) {
   if (values.empty()) return;
   std::vector<torch::Tensor> tensor{torch::tensor(values, torch::kDouble)};
-  if (communicator_->backend() == dist::Backend::kNccl) tensor[0] = tensor[0].cuda();
+  tensor[0] = tensor[0].to(collective_device_);
   communicator_->all_reduce(tensor, dist::ReduceOp::kSum);
   const torch::Tensor summed = tensor[0].cpu();
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = summed[static_cast<std::int64_t>(i)].item<double>();
@@ -128,9 +136,28 @@ RunningMetrics DataParallel::sum(const RunningMetrics& metrics) {
                                   static_cast<std::int64_t>(values[2]), values[3], metrics.last_loss());
 }
 
+dist::GradientReducerOptions gradient_reducer_options(double bucket_mb, const std::string& compression,
+                                                      bool find_unused_parameters) {
+  if (!(bucket_mb > 0) || bucket_mb > 1024 * 1024) throw UsageError("--bucket-mb must be a size in MB above 0");
+  dist::GradientReducerOptions options;
+  options.bucket_bytes = static_cast<std::int64_t>(bucket_mb * 1024 * 1024);
+  options.bucket_bytes = std::max<std::int64_t>(options.bucket_bytes, 1);
+  options.first_bucket_bytes = bucket_mb == kDefaultBucketMb ? 1024 * 1024 : options.bucket_bytes;
+  options.find_unused_parameters = find_unused_parameters;
+  options.compression = dist::parse_gradient_compression(compression);
+  return options;
+}
+
 int rank_core_share(const std::optional<dist::LaunchIdentity>& identity) {
+  return rank_core_share(identity, core::available_cores());
+}
+
+int rank_core_share(const std::optional<dist::LaunchIdentity>& identity, int available_cores) {
+  if (identity && identity->cpus_on_node && available_cores < *identity->cpus_on_node) {
+    return std::max(1, available_cores);  // srun bound this task to its cores
+  }
   const int local_ranks = identity ? std::max(1, identity->local_world_size) : 1;
-  return std::max(1, core::available_cores() / local_ranks);
+  return std::max(1, available_cores / local_ranks);
 }
 
 std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device,
@@ -140,8 +167,10 @@ std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& opti
   connect.backend = dist::resolve_backend(options.backend, device);
   connect.timeout = options.timeout;
   connect.device = device;
+  // NCCL binds to the current GPU: this rank's, before anything touches CUDA.
+  if (device.is_cuda()) compat::set_current_cuda_device(device.index());
   std::shared_ptr<dist::Communicator> communicator = dist::connect(*identity, connect);
-  return std::make_unique<DataParallel>(*identity, std::move(communicator), options);
+  return std::make_unique<DataParallel>(*identity, std::move(communicator), options, device);
 }
 
 }  // namespace trainbench::train

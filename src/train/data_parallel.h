@@ -7,7 +7,8 @@
 // - Every step: the ranks agree on whether the step is taken (every rank has
 //   at least two images) and on the loss (the mean over all ranks' images, so
 //   a non-finite loss stops every rank at the same step); the gradients are
-//   averaged in buckets during the backward pass (dist/gradient_reducer.h).
+//   averaged in buckets during the backward pass by c10d's own Reducer
+//   (dist/gradient_reducer.h), once per optimizer step (--accumulate).
 // - Every pass: the figures (loss, correct, images) are summed over ranks.
 // Only rank 0 writes files and draws bars; the others train in silence.
 #include <torch/types.h>
@@ -33,13 +34,16 @@ struct DataParallelOptions {
   // forward pass, as DDP does by default (--no-broadcast-buffers turns it off).
   bool broadcast_buffers = true;
   std::chrono::seconds timeout{300};
-  dist::GradientReducerOptions buckets;
+  // --bucket-mb, --find-unused-parameters, --grad-compression, --no-overlap.
+  dist::GradientReducerOptions gradients;
 };
 
 class DataParallel {
  public:
+  // `device`: the model's; the job's own collectives (agreement, sums) carry
+  // their tensors there with NCCL, on the CPU with Gloo.
   DataParallel(dist::LaunchIdentity identity, std::shared_ptr<dist::Communicator> communicator,
-               DataParallelOptions options);
+               DataParallelOptions options, torch::Device device = torch::kCPU);
 
   int rank() const { return identity_.rank; }
   int world_size() const { return identity_.world_size; }
@@ -60,9 +64,14 @@ class DataParallel {
   // statistics are the same everywhere already.
   void broadcast_buffers(models::Classifier& model);
 
-  void before_backward();
-  void after_backward();  // waits for the averaged gradients
+  // Around a forward and backward pass whose gradients are averaged (the
+  // last micro-batch of a step under --accumulate; the others only add up
+  // their gradients locally and call none of these):
+  void before_reduced_forward();  // may rebuild the buckets (after the first step)
+  void before_backward(const torch::Tensor& loss);
+  void after_backward();  // the parameters' .grad then hold the mean
   double last_all_reduce_wait_seconds() const;
+  const dist::GradientReducer* reducer() const { return reducer_.get(); }
 
   // The fewest images any rank has in this step's batch.
   std::int64_t fewest_images(std::int64_t images);
@@ -79,6 +88,7 @@ class DataParallel {
   dist::LaunchIdentity identity_;
   std::shared_ptr<dist::Communicator> communicator_;
   DataParallelOptions options_;
+  torch::Device collective_device_;
   std::unique_ptr<dist::GradientReducer> reducer_;
 };
 
@@ -88,8 +98,21 @@ class DataParallel {
 std::unique_ptr<DataParallel> join_data_parallel(const DataParallelOptions& options, const torch::Device& device,
                                                  const std::optional<dist::LaunchIdentity>& identity);
 
+// --bucket-mb, --grad-compression and --find-unused-parameters as the
+// reducer takes them: DDP's bucket_cap_mb (25 by default, when the first
+// bucket after the rebuild is 1 MB; any other value sizes the first too).
+// Throws UsageError for a size that is not positive or an unknown compression.
+dist::GradientReducerOptions gradient_reducer_options(double bucket_mb, const std::string& compression,
+                                                      bool find_unused_parameters);
+constexpr double kDefaultBucketMb = 25.0;
+
 // The compute threads a rank takes by default: this machine's cores shared by
 // its local ranks (all of them for a lone process).
+// Under Slurm, a task that srun bound to its own cores (its CPU affinity
+// narrower than the job's CPUs on the node) takes them all: they are its share
+// already, and dividing again would leave cores idle.
 int rank_core_share(const std::optional<dist::LaunchIdentity>& identity);
+// The same from `available_cores` (this process's affinity and cgroup limit).
+int rank_core_share(const std::optional<dist::LaunchIdentity>& identity, int available_cores);
 
 }  // namespace trainbench::train

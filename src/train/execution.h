@@ -40,6 +40,11 @@ struct Execution {
 // `identity` is the job this process belongs to (nullopt: a lone process).
 Execution resolve_execution(const ExecutionRequest& request, const std::optional<dist::LaunchIdentity>& identity);
 
+// The GPU of a job's local rank among `visible_gpus`: the only one when it
+// sees one (Slurm's --gpus-per-task, or CUDA_VISIBLE_DEVICES set per rank),
+// else its LOCAL_RANK; UsageError when there are fewer GPUs than local ranks.
+c10::DeviceIndex rank_gpu_index(const dist::LaunchIdentity& identity, int visible_gpus);
+
 // Moves the model's parameters and buffers to the device, then into the
 // layout (weights stay fp32: autocast casts per operation).
 void place_model(torch::nn::Module& model, const Execution& execution);

@@ -51,6 +51,11 @@ const std::vector<core::Field<TrainConfig>>& train_config_fields() {
       field("broadcast_buffers", &TrainConfig::broadcast_buffers,
             "rank 0's buffers (batch-norm statistics) to every rank before each forward pass"),
       field("dist_timeout", &TrainConfig::dist_timeout, "seconds a rank waits for the others"),
+      field("accumulate", &TrainConfig::accumulate, "micro-batches of batch_size images per optimizer step"),
+      field("bucket_mb", &TrainConfig::bucket_mb, "data-parallel gradient bucket size, MB"),
+      field("find_unused_parameters", &TrainConfig::find_unused_parameters,
+            "data-parallel: parameters the forward pass does not reach are averaged as zeros"),
+      field("grad_compression", &TrainConfig::grad_compression, "data-parallel: dtype on the wire (none, fp16, bf16)"),
   };
   return fields;
 }

@@ -46,6 +46,12 @@ struct TrainConfig {
   bool sync_bn = false;               // batch-norm statistics over all ranks' batches
   bool broadcast_buffers = true;      // rank 0's buffers to every rank before each forward pass (DDP's default)
   int dist_timeout = 300;             // seconds the ranks wait for each other before failing
+  // Gradients: micro-batches of -b images per optimizer step (their gradients
+  // add up; ranks average once per step), and how the ranks average them.
+  int accumulate = 1;
+  double bucket_mb = 25.0;               // DDP's bucket_cap_mb
+  bool find_unused_parameters = false;   // DDP's find_unused_parameters
+  std::string grad_compression = "none"; // none, fp16 or bf16 on the wire
   // Tests only (hidden --simulate-oom-at-step): that step fails as out of
   // device memory, to exercise the message no CPU can produce. Not saved.
   std::int64_t simulate_oom_at_step = 0;

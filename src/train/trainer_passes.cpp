@@ -52,6 +52,49 @@ void Trainer::restore_buffers() {
   for (std::size_t i = 0; i < buffers.size() && i < buffer_snapshot_.size(); ++i) buffers[i].copy_(buffer_snapshot_[i]);
 }
 
+Trainer::StepGradients Trainer::forward_backward(const DeviceBatch& batch, std::int64_t fewest_images) {
+  // --accumulate N: the step's batch in N micro-batches, each with its own
+  // forward and backward pass. Their gradients add up, each loss weighted by
+  // its share of the batch's images, so the sum is the gradient of the whole
+  // batch's mean loss. Only the last backward pass is averaged over the ranks
+  // (DDP's no_sync for the others). Every micro-batch keeps at least two
+  // images for batch norm; the count is the same on every rank.
+  const std::vector<DeviceBatch> parts =
+      micro_batches(batch, std::min<std::int64_t>(config_.accumulate, fewest_images / 2));
+  const auto batch_images = static_cast<double>(batch.labels.size(0));
+  StepGradients step;
+  clear_gradients(*optimizer_);
+  std::vector<torch::Tensor> logits;
+  double loss_sum = 0.0, loss_count = 0.0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const bool reduced = k + 1 == parts.size();
+    if (parallel_ && reduced) parallel_->before_reduced_forward();
+    const ForwardResult forward = forward_with_loss(*model_, execution_, parts[k]);
+    // Read before the backward pass (the one host sync of a micro-batch): a
+    // non-finite loss then stops the run while the weights are still those
+    // of the last good step. Under fp16 the scaler skips such steps itself.
+    const auto images = static_cast<double>(parts[k].labels.size(0));
+    std::vector<double> sums{forward.loss.item<double>() * images, images, core::interrupt_requested() ? 1.0 : 0.0};
+    // In a job: the loss over every rank's images (so a non-finite one stops
+    // every rank at this step), and whether any rank was asked to stop.
+    if (parallel_) parallel_->sum(sums);
+    loss_sum += sums[0];
+    loss_count += sums[1];
+    step.loss = loss_sum / loss_count;
+    step.stop_asked = step.stop_asked || sums[2] > 0;
+    if (!std::isfinite(sums[0]) && !scaler_) {
+      step.non_finite = true;
+      return step;
+    }
+    const torch::Tensor weighted = parts.size() == 1 ? forward.loss : forward.loss * (images / batch_images);
+    if (parallel_ && reduced) parallel_->before_backward(weighted);
+    accumulate_backward(weighted, scaler_.get());
+    logits.push_back(forward.logits.detach());
+  }
+  step.logits = logits.size() == 1 ? logits.front() : torch::cat(logits);
+  return step;
+}
+
 void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step) {
   const auto start = Clock::now();
   const double seconds_before = pass_timing_.seconds;  // of a resumed pass, before the stop
@@ -92,21 +135,10 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
       if (config_.simulate_oom_at_step == step_ + 1) {
         throw std::runtime_error("CUDA out of memory (simulated by --simulate-oom-at-step)");
       }
-      ForwardResult forward = forward_with_loss(*model_, execution_, on_device);
-      // Read before the backward pass (the one host sync of a step): a
-      // non-finite loss then stops the run while the weights are still those
-      // of the last good step. Under fp16 the scaler skips such steps itself.
-      loss_value = forward.loss.item<double>();
-      if (parallel_) {
-        // The loss over every rank's images (so a non-finite one stops every
-        // rank at this step), and whether any rank was asked to stop.
-        const double count = static_cast<double>(on_device.labels.size(0));
-        std::vector<double> sums{loss_value * count, count, core::interrupt_requested() ? 1.0 : 0.0};
-        parallel_->sum(sums);
-        loss_value = sums[0] / sums[1];
-        stop_agreed = sums[2] > 0;
-      }
-      if (!std::isfinite(loss_value) && !scaler_) {
+      const StepGradients step = forward_backward(on_device, images);
+      loss_value = step.loss;
+      stop_agreed = step.stop_asked;
+      if (step.non_finite) {
         stop_ = Stop::kNonFiniteLoss;
         restore_buffers();
         save_checkpoint(epoch, n, epoch_position_after(first_position_, batch->index));
@@ -117,15 +149,13 @@ void Trainer::train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t 
                        std::to_string(step_) + ". Lower --lr, or use --amp fp16 whose scaler skips such steps.");
         break;
       }
-      if (parallel_) parallel_->before_backward();
-      backward_pass(*optimizer_, forward.loss, scaler_.get());
       if (parallel_) {
         parallel_->after_backward();
         all_reduce_wait_seconds_ += parallel_->last_all_reduce_wait_seconds();
         ++all_reduce_steps_;
       }
       optimizer_update(*optimizer_, scaler_.get());
-      logits = forward.logits;
+      logits = step.logits;
     } catch (const std::exception& error) {
       if (!core::is_out_of_memory(error)) throw;
       throw RunError("out of memory on " + core::device_id(execution_.device) + " at batch size " + std::to_string(config_.batch_size) +

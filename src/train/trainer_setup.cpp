@@ -26,6 +26,7 @@ void Trainer::prepare() {
   if (config_.max_steps < 0) throw UsageError("--max-steps must be 0 (no limit) or positive");
   if (config_.checkpoint_every < 0) throw UsageError("--checkpoint-every must be 0 (epochs only) or positive");
   if (config_.output.empty()) throw UsageError("--output RUN_DIR is required");
+  if (config_.accumulate < 1) throw UsageError("--accumulate must be at least 1");
   // Ranks on one machine share its cores. The config records the threads and
   // workers it resolved: a resumed run takes the same, as bitwise resume needs.
   const int core_share = rank_core_share(identity_);
@@ -113,7 +114,8 @@ void Trainer::resolve_execution() {
 void Trainer::build_loaders(const DataSplit& data) {
   data::LoaderOptions options;
   options.image_size = config_.image_size;
-  options.batch_size = config_.batch_size;
+  // A step's batch: --accumulate micro-batches of -b images (train_pass splits it).
+  options.batch_size = config_.batch_size * config_.accumulate;
   options.workers = config_.workers;
   options.prefetch_per_worker = config_.prefetch_per_worker;
   options.seed = config_.seed;
@@ -129,6 +131,7 @@ void Trainer::build_loaders(const DataSplit& data) {
   options.shard.pad = false;  // every validation image counted once
   options.deliver_empty_batches = false;
   options.finish_batch = nullptr;  // validation is never augmented
+  options.batch_size = config_.batch_size;
   val_loader_ = std::make_unique<data::BatchLoader>(data.validation, options, skipped_);
 }
 
@@ -156,6 +159,8 @@ void Trainer::join_job() {
   options.backend = config_.dist_backend;
   options.sync_batch_norm = config_.sync_bn;
   options.broadcast_buffers = config_.broadcast_buffers;
+  options.gradients = gradient_reducer_options(config_.bucket_mb, config_.grad_compression,
+                                               config_.find_unused_parameters);
   if (config_.dist_timeout < 1) throw UsageError("--dist-timeout must be at least 1 second");
   options.timeout = std::chrono::seconds(config_.dist_timeout);  // resolved once, by the command (launch_environment.h)
   parallel_ = join_data_parallel(options, execution_.device, identity_);
@@ -170,6 +175,9 @@ std::string Trainer::job_fingerprint(const DataSplit& data) const {
                          {"augment", config_.augment},       {"amp", core::to_string(execution_.amp)},
                          {"max_steps", config_.max_steps},   {"sync_bn", config_.sync_bn},
                          {"broadcast_buffers", config_.broadcast_buffers},
+                         {"accumulate", config_.accumulate},  {"bucket_mb", config_.bucket_mb},
+                         {"find_unused_parameters", config_.find_unused_parameters},
+                         {"grad_compression", config_.grad_compression},
                          {"classes", data.classes},          {"train", data.train.size()},
                          {"validation", data.validation.size()}};
   return json.dump();

@@ -88,6 +88,16 @@ class Trainer {
   void build_loaders(const DataSplit& data);
   // The epoch's training pass from step `first_step` (0, or where a resumed run stopped).
   // The loader deals out the epoch from global position first_position_.
+  // One step's forward and backward passes (--accumulate micro-batches of
+  // it), leaving the gradients for the optimizer; in a job the loss is the
+  // ranks' together and the gradients their mean.
+  struct StepGradients {
+    double loss = 0.0;
+    torch::Tensor logits;     // the whole batch's, detached
+    bool stop_asked = false;  // Ctrl-C/SIGTERM here, or (in a job) on any rank
+    bool non_finite = false;  // the loss was NaN or infinite (no fp16 scaler): nothing was stepped
+  };
+  StepGradients forward_backward(const DeviceBatch& batch, std::int64_t fewest_images);
   void train_pass(int epoch, std::int64_t steps_this_epoch, std::int64_t first_step);
   EvalResult eval_pass(int epoch);
   void finish_epoch(int epoch, const EvalResult& eval);

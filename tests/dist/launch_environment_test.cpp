@@ -118,7 +118,8 @@ std::map<std::string, std::string> slurm(int procid, int node) {
           {"SLURM_NODEID", std::to_string(node)},
           {"SLURM_TASKS_PER_NODE", "4(x2),2"},
           {"SLURM_JOB_NODELIST", "gpu[07-09]"},
-          {"SLURM_JOB_ID", "4321987"}};
+          {"SLURM_JOB_ID", "4321987"},
+          {"SLURM_STEP_NUM_TASKS", "10"}};
 }
 
 TEST(LaunchEnvironment, ReadsSlurmWithTheFirstNodeAsMaster) {
@@ -163,6 +164,30 @@ TEST(LaunchEnvironment, PartialOrInconsistentSlurmIsOneClearError) {
   auto local = slurm(0, 0);
   local["SLURM_LOCALID"] = "5";
   EXPECT_NE(error_of(local).find("local rank 5 is not below the local world size 4"), std::string::npos);
+}
+
+TEST(LaunchEnvironment, AnSbatchScriptsOwnProcessOutsideSrunIsToldAtOnce) {
+  auto batch_step = slurm(0, 0);
+  batch_step.erase("SLURM_STEP_NUM_TASKS");
+  EXPECT_NE(error_of(batch_step).find("SLURM_NTASKS=10 but this process is not one of an srun step's tasks (no "
+                                      "SLURM_STEP_NUM_TASKS): inside an sbatch script, start it as `srun trainbench"),
+            std::string::npos)
+      << error_of(batch_step);
+  batch_step["SLURM_STEP_NUM_TASKS"] = "1";  // where the batch step says it has one task
+  EXPECT_NE(error_of(batch_step).find("SLURM_STEP_NUM_TASKS=1"), std::string::npos) << error_of(batch_step);
+  // A job of one task needs no srun.
+  auto alone = slurm(0, 0);
+  alone["SLURM_NTASKS"] = "1";
+  alone["SLURM_TASKS_PER_NODE"] = "1";
+  alone.erase("SLURM_STEP_NUM_TASKS");
+  EXPECT_EQ(error_of(alone), "");
+}
+
+TEST(LaunchEnvironment, SlurmsCpusOnTheNodeAreRead) {
+  auto values = slurm(1, 0);
+  values["SLURM_CPUS_ON_NODE"] = "32";
+  EXPECT_EQ(read_launch_environment(environment_of(values))->cpus_on_node, 32);
+  EXPECT_FALSE(read_launch_environment(environment_of(slurm(1, 0)))->cpus_on_node);
 }
 
 TEST(LaunchEnvironment, ExpandsSlurmNodeLists) {

@@ -209,6 +209,51 @@ TEST_F(DataParallel, TorchrunWithTwoWorkersTrainsWhatLaunchTrains) {
   EXPECT_LT(max_weight_difference(path("launched") / weights, path("torchrun") / weights), 1e-6);
 }
 
+// The README's srun line, with the environment srun gives each task set by
+// hand (2 tasks on one node): the job trains what launch trains.
+TEST_F(DataParallel, SrunTasksReadFromSlurmsVariablesTrainWhatLaunchTrains) {
+  const std::string steps = "--epochs 1 --max-steps 3 --sync-bn";
+  const JobResult launched = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("launched-srun"), 4, steps));
+  ASSERT_EQ(launched.code, 0) << launched.output;
+  const std::string command = trainbench_command(train_flags(data(), path("srun"), 4, steps));
+  const std::string slurm = "SLURM_NTASKS=2 SLURM_STEP_NUM_TASKS=2 SLURM_NODEID=0 SLURM_TASKS_PER_NODE=2 "
+                            "SLURM_JOB_NODELIST=localhost SLURM_JOB_ID=77 MASTER_PORT=" +
+                            std::to_string(testing::free_port());
+  // Torchrun's variables (if the test itself runs under a launcher) would win over Slurm's.
+  const auto task = [&](int rank) {
+    return "env -u RANK -u WORLD_SIZE -u LOCAL_RANK -u LOCAL_WORLD_SIZE " + slurm + " SLURM_PROCID=" +
+           std::to_string(rank) + " SLURM_LOCALID=" + std::to_string(rank) + " " + command;
+  };
+  int code = -1;
+  const std::string output = testing::run_command("(" + task(1) + " >/dev/null 2>&1 </dev/null & other=$!; " +
+                                                      task(0) + " 2>&1 </dev/null; first=$?; wait $other; exit $((first | $?)))",
+                                                  &code);
+  ASSERT_EQ(code, 0) << output;
+  const nlohmann::json summary = read_json(path("srun") / "summary.json");
+  EXPECT_EQ(summary["world_size"], 2);
+  EXPECT_EQ(summary["steps"], 3);
+  const fs::path weights = "last_model.safetensors";
+  EXPECT_LT(max_weight_difference(path("launched-srun") / weights, path("srun") / weights), 1e-6);
+}
+
+// --accumulate 2: a step's batch is two micro-batches of -b; the ranks
+// average once a step, here in buckets of 1 MB and in fp16 on the wire.
+TEST_F(DataParallel, AccumulatedStepsTakeTwoMicroBatchesAndTheGradientSettingsAreKept) {
+  const JobResult result =
+      run(launch_flags(2, testing::free_port()) +
+          train_flags(data(), path("accumulate"), 2,
+                      "--epochs 1 --max-steps 3 --accumulate 2 --bucket-mb 1 --grad-compression fp16"));
+  ASSERT_EQ(result.code, 0) << result.output;
+  const nlohmann::json summary = read_json(path("accumulate") / "summary.json");
+  EXPECT_EQ(summary["steps"], 3);
+  EXPECT_EQ(summary["train_images_seen"], 3 * 2 * 2 * 2);  // steps x ranks x micro-batches x -b
+  const nlohmann::json config = read_json(path("accumulate") / "config.json");
+  EXPECT_EQ(config["accumulate"], 2);
+  EXPECT_EQ(config["bucket_mb"], 1.0);
+  EXPECT_EQ(config["grad_compression"], "fp16");
+  EXPECT_GT(summary["all_reduce_wait_seconds_per_step"].get<double>(), 0.0);
+}
+
 // Rank 0's buffers (batch-norm running statistics) go to every rank before
 // each forward pass and before evaluating, as DDP does: the job's validation
 // is then that of the model rank 0 saves, measured alone by `eval`. Batches of
