@@ -17,7 +17,7 @@ void add_gradient_flags(CLI::App* command, GradientFlags* flags, const std::stri
                    "Gradients are averaged in buckets of about this many MB, each starting as soon as its gradients "
                    "are in (DDP's bucket_cap_mb; at 25 the first bucket is 1 MB, as in DDP)")
       ->capture_default_str()
-      ->check(number_in(1e-6, 1024.0 * 1024.0, "MB"))
+      ->check(positive_number("MB"))
       ->group(group);
   command
       ->add_option("--grad-compression", flags->compression,

@@ -138,7 +138,7 @@ RunningMetrics DataParallel::sum(const RunningMetrics& metrics) {
 
 dist::GradientReducerOptions gradient_reducer_options(double bucket_mb, const std::string& compression,
                                                       bool find_unused_parameters) {
-  if (!(bucket_mb > 0) || bucket_mb > 1024 * 1024) throw UsageError("--bucket-mb must be a size in MB above 0");
+  if (!(bucket_mb > 0) || bucket_mb > 1024 * 1024) throw UsageError("--bucket-mb must be above 0 and at most 1048576 (MB)");
   dist::GradientReducerOptions options;
   options.bucket_bytes = static_cast<std::int64_t>(bucket_mb * 1024 * 1024);
   options.bucket_bytes = std::max<std::int64_t>(options.bucket_bytes, 1);

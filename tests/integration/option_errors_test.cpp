@@ -118,6 +118,9 @@ std::vector<BadOptionValue> bad_option_values() {
       {"train --checkpoint-every x", "--checkpoint-every", "a whole number of 0 or more"},
       {"train --dist-backend mpi", "--dist-backend", "one of auto, gloo, nccl"},
       {"train --dist-timeout 0", "--dist-timeout", "a whole number above 0 (seconds)"},
+      {"train --accumulate 0", "--accumulate", "a whole number above 0 (micro-batches per step)"},
+      {"train --bucket-mb 0", "--bucket-mb", "a number above 0 (MB)"},
+      {"train --grad-compression int8", "--grad-compression", "one of none, fp16, bf16"},
       {"train --telemetry-interval 0.001", "--telemetry-interval", "a number from 0.01 to 3600 (seconds"},
       {"train --max-image-pixels 0", "--max-image-pixels", "a whole number above 0 (pixels)"},
       // eval, predict
@@ -155,6 +158,7 @@ std::vector<BadOptionValue> bad_option_values() {
       {bench + "--scaling 0", "--scaling", "a whole number above 0 (local ranks)"},
       {bench + "--dist-backend mpi", "--dist-backend", "one of auto, gloo, nccl"},
       {bench + "--dist-timeout 0", "--dist-timeout", "a whole number above 0"},
+      {bench + "--bucket-mb=-1", "--bucket-mb", "a number above 0 (MB)"},
       {bench + "--telemetry-interval 4000", "--telemetry-interval", "a number from 0.01 to 3600"},
       {bench + "--max-image-pixels 0", "--max-image-pixels", "a whole number above 0"},
       {bench + "-b 0", "--batch-size", "is not a positive integer", kOptionUsageError},
