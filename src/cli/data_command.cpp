@@ -93,6 +93,7 @@ int run_bench(const BenchOptions& options) {
   bench.loader.workers = options.workers > 0 ? options.workers : core::available_cores();
   bench.loader.dct_scaling = options.dct_scaling;
   bench.augment.kind = data::parse_augment_kind(options.augment);
+  bench.augment.ranges = data::augment_ranges(bench.augment.kind, options.image_size);
   // The layout the device trains in by default: the batches are made in it.
   const train::Execution execution = train::resolve_execution({options.device, "auto", std::nullopt}, std::nullopt);
   bench.device = execution.device;
@@ -144,8 +145,8 @@ void add_bench(CLI::App& data, int* exit_code) {
                   "Where training would run: batches go there for augmentation and normalisation, as in training "
                   "(auto, cpu, cuda[:N], ...)")
       ->capture_default_str();
-  cmd->add_option("--augment", options->augment, "trivial-wide or none")
-      ->capture_default_str()->check(one_of({"trivial-wide", "none"}));
+  cmd->add_option("--augment", options->augment, "trivial-wide, trivial-wide-scaled or none (see train --help)")
+      ->capture_default_str()->check(one_of(data::augment_kind_names()));
   cmd->add_option("--seconds", options->seconds, "How long to measure, after 5 warm-up batches")
       ->capture_default_str()->check(positive_number("seconds"));
   cmd->add_flag("!--no-dct-scaling", options->dct_scaling, "Decode JPEGs at full size (to measure what DCT scaling gains)");

@@ -218,10 +218,11 @@ void add_train_command(CLI::App& app, int* exit_code) {
   add_execution_flags(cmd, &config->device, &config->amp, &config->channels_last,
                       "auto is the workload's choice: fp16 on NVIDIA GPUs, bf16 on Intel XPU and Apple MPS, off on CPUs.");
   cmd->add_option("--augment", config->augment,
-                  "Training-batch augmentation, on the device: trivial-wide (the workload's TrivialAugmentWide) or "
-                  "none; validation is never augmented")
+                  "Training-batch augmentation, on the device: trivial-wide (the workload's TrivialAugmentWide, "
+                  "translations up to 32 px whatever the image size), trivial-wide-scaled (the same, translations "
+                  "scaled to the image: 32 px at 224, 4 px at 28) or none; validation is never augmented")
       ->capture_default_str()
-      ->check(one_of({"trivial-wide", "none"}));
+      ->check(one_of({"trivial-wide", "trivial-wide-scaled", "none"}));
   cmd->add_flag("!--no-cudnn-benchmark", config->cudnn_benchmark,
                 "CUDA: use cuDNN's default convolution algorithms instead of timing them per shape");
   cmd->add_option("--pretrained", config->pretrained,

@@ -12,13 +12,35 @@ constexpr std::uint64_t kAugmentStream = 0xA06;
 
 }  // namespace
 
+const std::vector<std::string>& augment_kind_names() {
+  static const std::vector<std::string> names = {"trivial-wide", "trivial-wide-scaled", "none"};
+  return names;
+}
+
 AugmentKind parse_augment_kind(const std::string& text) {
   if (text == "none") return AugmentKind::kNone;
   if (text == "trivial-wide") return AugmentKind::kTrivialWide;
-  throw UsageError("--augment must be trivial-wide or none (got '" + text + "')");
+  if (text == "trivial-wide-scaled") return AugmentKind::kTrivialWideScaled;
+  throw UsageError("--augment must be trivial-wide, trivial-wide-scaled or none (got '" + text + "')");
 }
 
-std::string to_string(AugmentKind kind) { return kind == AugmentKind::kTrivialWide ? "trivial-wide" : "none"; }
+std::string to_string(AugmentKind kind) {
+  switch (kind) {
+    case AugmentKind::kTrivialWide: return "trivial-wide";
+    case AugmentKind::kTrivialWideScaled: return "trivial-wide-scaled";
+    case AugmentKind::kNone: break;
+  }
+  return "none";
+}
+
+TrivialAugmentRanges augment_ranges(AugmentKind kind, int image_size) {
+  TrivialAugmentRanges ranges;
+  if (kind == AugmentKind::kTrivialWideScaled) {
+    constexpr double kTorchvisionImageSize = 224.0;
+    ranges.translate_pixels = ranges.translate_pixels * image_size / kTorchvisionImageSize;
+  }
+  return ranges;
+}
 
 std::vector<AugmentDraw> BatchAugment::draws(const Batch& batch) const {
   std::vector<AugmentDraw> out;

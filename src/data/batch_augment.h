@@ -14,11 +14,23 @@
 
 namespace trainbench::data {
 
-enum class AugmentKind { kNone, kTrivialWide };
+// trivial-wide: the workload's TrivialAugmentWide, its ranges in pixels
+// whatever the image's size (translations up to 32 px wipe out most of a
+// 28 px image). trivial-wide-scaled: the same ops and ranges, with the
+// translation read as a fraction of 224 px, the size torchvision's 32 px
+// were set for (4 px at 28 px, 41 px at 288 px). The other ranges (shear,
+// rotation, colour) do not depend on the size.
+enum class AugmentKind { kNone, kTrivialWide, kTrivialWideScaled };
 
-// "none", "trivial-wide"; anything else is a UsageError naming both.
+// "none", "trivial-wide", "trivial-wide-scaled"; anything else is a
+// UsageError naming them.
 AugmentKind parse_augment_kind(const std::string& text);
 std::string to_string(AugmentKind kind);
+// The names parse_augment_kind takes, in that order.
+const std::vector<std::string>& augment_kind_names();
+
+// The ranges `kind` draws from for images of `image_size` pixels.
+TrivialAugmentRanges augment_ranges(AugmentKind kind, int image_size);
 
 struct BatchAugment {
   AugmentKind kind = AugmentKind::kNone;

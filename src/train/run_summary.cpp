@@ -42,7 +42,7 @@ const std::vector<core::Field<RunSummary>>& run_summary_fields() {
       field("workers", &RunSummary::workers, "loader worker threads"),
       field("amp", &RunSummary::amp, "mixed precision: off, bf16 or fp16"),
       field("channels_last", &RunSummary::channels_last, "channels-last (NHWC) memory format"),
-      field("augment", &RunSummary::augment, "training-batch augmentation: trivial-wide or none"),
+      field("augment", &RunSummary::augment, "training-batch augmentation: trivial-wide, trivial-wide-scaled or none"),
       field("pretrained", &RunSummary::pretrained, "weights file the run started from (empty: from scratch)"),
       field("image_size", &RunSummary::image_size, "square input side in pixels", {"img_size"}),
       field("batch_size", &RunSummary::batch_size, "images per batch (per rank)"),

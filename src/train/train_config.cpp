@@ -39,7 +39,7 @@ const std::vector<core::Field<TrainConfig>>& train_config_fields() {
       field("amp", &TrainConfig::amp, "mixed precision asked for (auto, off, bf16, fp16)"),
       field("channels_last", &TrainConfig::channels_last, "channels-last asked for (null: the device's default)"),
       field("cudnn_benchmark", &TrainConfig::cudnn_benchmark, "CUDA: cuDNN times its algorithms per shape"),
-      field("augment", &TrainConfig::augment, "training-batch augmentation: trivial-wide or none"),
+      field("augment", &TrainConfig::augment, "training-batch augmentation: trivial-wide, trivial-wide-scaled or none"),
       field("pretrained", &TrainConfig::pretrained, "weights the run started from (empty: from scratch)"),
       field("pretrained_strict", &TrainConfig::pretrained_strict, "mismatched weights other than the head are errors"),
       field("output", &TrainConfig::output, "the run folder"),

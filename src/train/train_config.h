@@ -32,7 +32,7 @@ struct TrainConfig {
   std::string amp = "auto";              // resolved: "off", "bf16" or "fp16"
   std::optional<bool> channels_last;     // unset: the measured default for device and precision
   bool cudnn_benchmark = true;           // CUDA only: let cuDNN time its algorithms per shape
-  std::string augment = "trivial-wide";  // training batches only: "trivial-wide" or "none"
+  std::string augment = "trivial-wide";  // training batches only: trivial-wide, trivial-wide-scaled or none
   std::filesystem::path pretrained;      // safetensors weights to start from (timm or torchvision names)
   bool pretrained_strict = true;         // mismatches other than the head are errors, not warnings
   std::filesystem::path output;

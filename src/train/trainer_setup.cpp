@@ -36,6 +36,7 @@ void Trainer::prepare() {
   join_job();
   const torch::Device device = execution_.device;
   augment_.kind = data::parse_augment_kind(config_.augment);
+  augment_.ranges = data::augment_ranges(augment_.kind, config_.image_size);
   augment_.seed = config_.seed;
 
   const DataSplit data = load_data(config_);

@@ -88,5 +88,33 @@ TEST(BatchAugment, DrawsComeFromSeedEpochAndPosition) {
   EXPECT_THROW(parse_augment_kind("randaugment"), UsageError);
 }
 
+// The scaled variant reads torchvision's 32 px as a share of 224 px; every
+// other range is the workload's.
+TEST(BatchAugment, TheScaledVariantTranslatesByTheImagesShareOf224Pixels) {
+  const TrivialAugmentRanges workload;
+  EXPECT_EQ(augment_ranges(AugmentKind::kTrivialWide, 28).translate_pixels, 32.0);
+  EXPECT_EQ(augment_ranges(AugmentKind::kTrivialWideScaled, 28).translate_pixels, 4.0);
+  EXPECT_EQ(augment_ranges(AugmentKind::kTrivialWideScaled, 224).translate_pixels, 32.0);
+  EXPECT_NEAR(augment_ranges(AugmentKind::kTrivialWideScaled, 288).translate_pixels, 41.14, 0.01);
+  const TrivialAugmentRanges scaled = augment_ranges(AugmentKind::kTrivialWideScaled, 28);
+  EXPECT_EQ(scaled.shear, workload.shear);
+  EXPECT_EQ(scaled.rotate_degrees, workload.rotate_degrees);
+  EXPECT_EQ(scaled.brightness, workload.brightness);
+  EXPECT_EQ(scaled.bins, workload.bins);
+  EXPECT_EQ(parse_augment_kind("trivial-wide-scaled"), AugmentKind::kTrivialWideScaled);
+  EXPECT_EQ(to_string(AugmentKind::kTrivialWideScaled), "trivial-wide-scaled");
+
+  // The largest translation of a 28 px image: all of it with the workload's
+  // 32 px, 4 columns with the scaled variant (the rest filled with 0).
+  const torch::Tensor image = torch::full({1, 28, 28, 3}, 200, torch::kUInt8);
+  const std::vector<AugmentDraw> largest{{AugmentOp::kTranslateX, workload.bins - 1, false}};
+  const auto filled_columns = [&](AugmentKind kind) {
+    const torch::Tensor out = apply_trivial_augment(image, largest, augment_ranges(kind, 28));
+    return (out.select(3, 0)[0][14] == 0).sum().item<std::int64_t>();
+  };
+  EXPECT_EQ(filled_columns(AugmentKind::kTrivialWide), 28);
+  EXPECT_EQ(filled_columns(AugmentKind::kTrivialWideScaled), 4);
+}
+
 }  // namespace
 }  // namespace trainbench::data

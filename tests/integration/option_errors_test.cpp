@@ -112,7 +112,7 @@ std::vector<BadOptionValue> bad_option_values() {
       {"train --prefetch 0", "--prefetch", "a whole number above 0"},
       {"train --threads=-2", "--threads", "a whole number of 0 or more"},
       {"train --amp fp8", "--amp", amp_set},
-      {"train --augment heavy", "--augment", "one of trivial-wide, none"},
+      {"train --augment heavy", "--augment", "one of trivial-wide, trivial-wide-scaled, none"},
       {"train --pretrained-strict maybe", "--pretrained-strict", "one of on, off"},
       {"train --max-steps=-5", "--max-steps", "a whole number of 0 or more"},
       {"train --checkpoint-every x", "--checkpoint-every", "a whole number of 0 or more"},
@@ -142,7 +142,7 @@ std::vector<BadOptionValue> bad_option_values() {
       {data_bench + "-b 0", "--batch-size", "a whole number above 0"},
       {data_bench + "--workers=-1", "--workers", "a whole number of 0 or more"},
       {data_bench + "--threads=-1", "--threads", "a whole number of 0 or more"},
-      {data_bench + "--augment all", "--augment", "one of trivial-wide, none"},
+      {data_bench + "--augment all", "--augment", "one of trivial-wide, trivial-wide-scaled, none"},
       {data_bench + "--seconds 0", "--seconds", "a number above 0 (seconds)"},
       {"data verify /nonexistent/data --workers=-1", "--workers", "a whole number of 0 or more"},
       // bench: its own flags, then its LIST options (checked by the command)
