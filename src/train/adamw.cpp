@@ -18,13 +18,135 @@ struct UpdateLists {
   std::vector<torch::Tensor> exp_avg_sq;
 };
 
+// The state of `parameter` in `optimizer`, made (zero moments, step 0) on its first step.
+torch::optim::AdamWParamState& adamw_state(torch::optim::AdamW& optimizer, const torch::Tensor& parameter) {
+  auto& slot = optimizer.state()[state_key(parameter)];
+  if (!slot) {
+    auto fresh = std::make_unique<torch::optim::AdamWParamState>();
+    fresh->step(0);
+    fresh->exp_avg(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
+    fresh->exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
+    slot = std::move(fresh);
+  }
+  return static_cast<torch::optim::AdamWParamState&>(*slot);
+}
+
+// One step's scalars, as torch::optim::AdamW::step computes them in double.
+struct AdamWStep {
+  double decay;      // 1 - lr * weight_decay
+  double beta1, beta2;
+  double sqrt_bias_correction2;
+  double eps;
+  double step_size;  // lr / bias_correction1
+
+  AdamWStep(const torch::optim::AdamWOptions& options, std::int64_t step) {
+    decay = 1 - options.lr() * options.weight_decay();
+    beta1 = std::get<0>(options.betas());
+    beta2 = std::get<1>(options.betas());
+    sqrt_bias_correction2 = std::sqrt(1 - std::pow(beta2, static_cast<double>(step)));
+    eps = options.eps();
+    step_size = options.lr() / (1 - std::pow(beta1, static_cast<double>(step)));
+  }
+};
+
+// torch::optim::AdamW::step's operations on one tensor (amsgrad off).
+void update_with_tensor_ops(torch::Tensor& parameter, const torch::Tensor& gradient, torch::Tensor& exp_avg,
+                            torch::Tensor& exp_avg_sq, const AdamWStep& s, bool decays) {
+  if (decays) parameter.mul_(s.decay);
+  exp_avg.mul_(s.beta1).add_(gradient, 1 - s.beta1);
+  exp_avg_sq.mul_(s.beta2).addcmul_(gradient, gradient, 1 - s.beta2);
+  const torch::Tensor denominator = (exp_avg_sq.sqrt() / s.sqrt_bias_correction2).add_(s.eps);
+  parameter.addcdiv_(exp_avg, denominator, -s.step_size);
+}
+
+// Whether the four tensors can be walked as one flat float32 array each: on
+// the CPU, dense, and laid out alike (channels-last ones included).
+bool fusable(const torch::Tensor& parameter, const torch::Tensor& gradient, const torch::Tensor& exp_avg,
+             const torch::Tensor& exp_avg_sq) {
+  for (const torch::Tensor* t : {&parameter, &gradient, &exp_avg, &exp_avg_sq}) {
+    if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32 || !t->is_non_overlapping_and_dense() ||
+        t->strides() != parameter.strides()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The same arithmetic in one pass, element by element: each operation in
+// float32 with its scalar rounded to float32, in the order of the tensor
+// operations above (ATen's kernels compute a + alpha * b, a + v * b * c and
+// a + v * b / c in that order, without fused multiply-adds).
+void update_in_one_pass(torch::Tensor& parameter, const torch::Tensor& gradient, torch::Tensor& exp_avg,
+                        torch::Tensor& exp_avg_sq, const AdamWStep& s, bool decays) {
+  float* p = parameter.data_ptr<float>();
+  const float* g = gradient.data_ptr<float>();
+  float* m = exp_avg.data_ptr<float>();
+  float* v = exp_avg_sq.data_ptr<float>();
+  const auto decay = static_cast<float>(s.decay);
+  const auto beta1 = static_cast<float>(s.beta1), rest1 = static_cast<float>(1 - s.beta1);
+  const auto beta2 = static_cast<float>(s.beta2), rest2 = static_cast<float>(1 - s.beta2);
+  const auto sqrt_bias_correction2 = static_cast<float>(s.sqrt_bias_correction2);
+  const auto eps = static_cast<float>(s.eps);
+  const auto step = static_cast<float>(-s.step_size);
+  at::parallel_for(0, parameter.numel(), 32768, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const float param = decays ? p[i] * decay : p[i];
+      const float avg = m[i] * beta1 + rest1 * g[i];
+      const float avg_sq = v[i] * beta2 + rest2 * g[i] * g[i];
+      const float denominator = std::sqrt(avg_sq) / sqrt_bias_correction2 + eps;
+      m[i] = avg;
+      v[i] = avg_sq;
+      p[i] = param + step * avg / denominator;
+    }
+  });
+}
+
 }  // namespace
 
 AdamWKind default_adamw_kind(const torch::Device& device) {
-  return device.is_cpu() ? AdamWKind::kPlain : AdamWKind::kMultiTensor;
+  return device.is_cpu() ? AdamWKind::kFused : AdamWKind::kMultiTensor;
 }
 
-std::string to_string(AdamWKind kind) { return kind == AdamWKind::kPlain ? "plain" : "multi-tensor"; }
+std::string to_string(AdamWKind kind) {
+  switch (kind) {
+    case AdamWKind::kPlain: return "plain";
+    case AdamWKind::kMultiTensor: return "multi-tensor";
+    case AdamWKind::kFused: return "fused";
+  }
+  return "plain";
+}
+
+torch::Tensor FusedAdamW::step(LossClosure closure) {
+  for (const auto& group : param_groups()) {
+    if (static_cast<const torch::optim::AdamWOptions&>(group.options()).amsgrad()) {
+      return torch::optim::AdamW::step(std::move(closure));
+    }
+  }
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure != nullptr) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (auto& group : param_groups()) {
+    const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
+    const bool decays = options.weight_decay() != 0;
+    for (auto& parameter : group.params()) {
+      if (!parameter.grad().defined()) continue;
+      TORCH_CHECK(!parameter.grad().is_sparse(), "AdamW does not support sparse gradients");
+      torch::optim::AdamWParamState& state = adamw_state(*this, parameter);
+      state.step(state.step() + 1);
+      const AdamWStep scalars(options, state.step());
+      torch::Tensor exp_avg = state.exp_avg(), exp_avg_sq = state.exp_avg_sq();
+      if (fusable(parameter, parameter.grad(), exp_avg, exp_avg_sq)) {
+        update_in_one_pass(parameter, parameter.grad(), exp_avg, exp_avg_sq, scalars, decays);
+      } else {
+        update_with_tensor_ops(parameter, parameter.grad(), exp_avg, exp_avg_sq, scalars, decays);
+      }
+    }
+  }
+  return loss;
+}
 
 torch::Tensor MultiTensorAdamW::step(LossClosure closure) {
   for (const auto& group : param_groups()) {
@@ -45,15 +167,7 @@ torch::Tensor MultiTensorAdamW::step(LossClosure closure) {
     for (auto& parameter : group.params()) {
       if (!parameter.grad().defined()) continue;
       TORCH_CHECK(!parameter.grad().is_sparse(), "AdamW does not support sparse gradients");
-      auto& slot = state()[state_key(parameter)];
-      if (!slot) {
-        auto fresh = std::make_unique<torch::optim::AdamWParamState>();
-        fresh->step(0);
-        fresh->exp_avg(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
-        fresh->exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
-        slot = std::move(fresh);
-      }
-      auto& state = static_cast<torch::optim::AdamWParamState&>(*slot);
+      torch::optim::AdamWParamState& state = adamw_state(*this, parameter);
       state.step(state.step() + 1);
       UpdateLists& lists = by_step[state.step()];
       lists.parameters.push_back(parameter);
@@ -87,6 +201,7 @@ torch::Tensor MultiTensorAdamW::step(LossClosure closure) {
 std::unique_ptr<torch::optim::AdamW> make_adamw(const std::vector<torch::Tensor>& parameters,
                                                 const torch::optim::AdamWOptions& options, AdamWKind kind) {
   if (kind == AdamWKind::kMultiTensor) return std::make_unique<MultiTensorAdamW>(parameters, options);
+  if (kind == AdamWKind::kFused) return std::make_unique<FusedAdamW>(parameters, options);
   return std::make_unique<torch::optim::AdamW>(parameters, options);
 }
 
