@@ -59,17 +59,19 @@ void update_with_tensor_ops(torch::Tensor& parameter, const torch::Tensor& gradi
   parameter.addcdiv_(exp_avg, denominator, -s.step_size);
 }
 
-// Whether the four tensors can be walked as one flat float32 array each: on
-// the CPU, dense, and laid out alike (channels-last ones included).
-bool fusable(const torch::Tensor& parameter, const torch::Tensor& gradient, const torch::Tensor& exp_avg,
-             const torch::Tensor& exp_avg_sq) {
-  for (const torch::Tensor* t : {&parameter, &gradient, &exp_avg, &exp_avg_sq}) {
-    if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat32 || !t->is_non_overlapping_and_dense() ||
-        t->strides() != parameter.strides()) {
-      return false;
-    }
-  }
-  return true;
+// Whether a parameter's update can run in one pass: a dense float32 tensor
+// on the CPU. (Its moments and gradient are then brought to its layout.)
+bool fusable(const torch::Tensor& parameter) {
+  return parameter.device().is_cpu() && parameter.scalar_type() == torch::kFloat32 &&
+         parameter.is_non_overlapping_and_dense();
+}
+
+// `tensor` in `like`'s memory layout: itself when it already is, else a copy
+// (moments loaded from a checkpoint come back contiguous; a gradient may come
+// back in another layout), so the four can be walked as flat arrays together.
+torch::Tensor laid_out_like(const torch::Tensor& tensor, const torch::Tensor& like) {
+  if (tensor.strides() == like.strides() && tensor.is_non_overlapping_and_dense()) return tensor;
+  return torch::empty_like(like).copy_(tensor);
 }
 
 // The same arithmetic in one pass, element by element: each operation in
@@ -138,8 +140,15 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
       state.step(state.step() + 1);
       const AdamWStep scalars(options, state.step());
       torch::Tensor exp_avg = state.exp_avg(), exp_avg_sq = state.exp_avg_sq();
-      if (fusable(parameter, parameter.grad(), exp_avg, exp_avg_sq)) {
-        update_in_one_pass(parameter, parameter.grad(), exp_avg, exp_avg_sq, scalars, decays);
+      if (fusable(parameter)) {
+        // Whatever the moments' layout, the same arithmetic runs: a resumed
+        // run then takes exactly the steps an uninterrupted one would.
+        exp_avg = laid_out_like(exp_avg, parameter);
+        exp_avg_sq = laid_out_like(exp_avg_sq, parameter);
+        state.exp_avg(exp_avg);
+        state.exp_avg_sq(exp_avg_sq);
+        update_in_one_pass(parameter, laid_out_like(parameter.grad(), parameter), exp_avg, exp_avg_sq, scalars,
+                           decays);
       } else {
         update_with_tensor_ops(parameter, parameter.grad(), exp_avg, exp_avg_sq, scalars, decays);
       }

@@ -41,9 +41,9 @@ class MultiTensorAdamW : public torch::optim::AdamW {
 
 // AdamW with each float32 CPU tensor updated in one pass: the operations of
 // torch::optim::AdamW::step, element by element in the same order and in
-// float32 as ATen's kernels compute them. Other tensors (another dtype or
-// device, moments whose strides differ from the parameter's) and amsgrad take
-// torch::optim::AdamW's own step.
+// float32 as ATen's kernels compute them (moments and gradient brought to the
+// parameter's layout first). Other tensors (another dtype or device, not
+// dense) take the tensor operations; amsgrad takes torch::optim::AdamW's step.
 class FusedAdamW : public torch::optim::AdamW {
  public:
   using torch::optim::AdamW::AdamW;
