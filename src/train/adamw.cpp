@@ -103,6 +103,21 @@ void update_in_one_pass(torch::Tensor& parameter, const torch::Tensor& gradient,
   });
 }
 
+// Whether a group asks for amsgrad, which only torch::optim::AdamW::step does.
+bool any_amsgrad(const torch::optim::AdamW& optimizer) {
+  for (const auto& group : optimizer.param_groups()) {
+    if (static_cast<const torch::optim::AdamWOptions&>(group.options()).amsgrad()) return true;
+  }
+  return false;
+}
+
+// The closure's loss, computed with gradients on; undefined without one.
+torch::Tensor loss_of(const torch::optim::Optimizer::LossClosure& closure) {
+  if (closure == nullptr) return {};
+  at::AutoGradMode enable_grad(true);
+  return closure();
+}
+
 }  // namespace
 
 AdamWKind default_adamw_kind(const torch::Device& device) {
@@ -119,17 +134,9 @@ std::string to_string(AdamWKind kind) {
 }
 
 torch::Tensor FusedAdamW::step(LossClosure closure) {
-  for (const auto& group : param_groups()) {
-    if (static_cast<const torch::optim::AdamWOptions&>(group.options()).amsgrad()) {
-      return torch::optim::AdamW::step(std::move(closure));
-    }
-  }
+  if (any_amsgrad(*this)) return torch::optim::AdamW::step(std::move(closure));
+  const torch::Tensor loss = loss_of(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure != nullptr) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
     const bool decays = options.weight_decay() != 0;
@@ -158,17 +165,9 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
 }
 
 torch::Tensor MultiTensorAdamW::step(LossClosure closure) {
-  for (const auto& group : param_groups()) {
-    if (static_cast<const torch::optim::AdamWOptions&>(group.options()).amsgrad()) {
-      return torch::optim::AdamW::step(std::move(closure));
-    }
-  }
+  if (any_amsgrad(*this)) return torch::optim::AdamW::step(std::move(closure));
+  const torch::Tensor loss = loss_of(closure);
   torch::NoGradGuard no_grad;
-  torch::Tensor loss;
-  if (closure != nullptr) {
-    at::AutoGradMode enable_grad(true);
-    loss = closure();
-  }
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::AdamWOptions&>(group.options());
     std::map<std::int64_t, UpdateLists> by_step;

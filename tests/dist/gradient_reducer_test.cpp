@@ -37,6 +37,16 @@ torch::Tensor inputs_of(int rank, int micro_batch = 0) {
 
 torch::Tensor loss_of(Net& net, const torch::Tensor& inputs) { return net.forward(inputs).square().mean(); }
 
+// One forward and backward pass whose gradients `reducer` averages, as DDP
+// drives its Reducer.
+void reduced_step(GradientReducer& reducer, Net& net, const torch::Tensor& inputs) {
+  reducer.prepare_for_forward();
+  const torch::Tensor loss = loss_of(net, inputs);
+  reducer.prepare_for_backward({loss});
+  loss.backward();
+  reducer.finish_backward();
+}
+
 // The gradients one process gets from the mean over ranks of each rank's
 // loss summed over its `micro_batches`.
 std::vector<torch::Tensor> expected_gradients(int world_size, bool with_spare, int micro_batches = 1) {
@@ -92,11 +102,7 @@ void check_reduced_gradients(const GradientReducerOptions& options, std::size_t 
       for (torch::Tensor& parameter : net.parameters()) {
         if (parameter.grad().defined()) parameter.mutable_grad().zero_();
       }
-      reducer.prepare_for_forward();
-      const torch::Tensor loss = loss_of(net, inputs[static_cast<std::size_t>(rank)]);
-      reducer.prepare_for_backward({loss});
-      loss.backward();
-      reducer.finish_backward();
+      reduced_step(reducer, net, inputs[static_cast<std::size_t>(rank)]);
       expect_gradients(net, expected, rank, rtol, atol);
     }
     EXPECT_GE(reducer.bucket_count(), minimum_buckets);
@@ -139,11 +145,7 @@ TEST(GradientReducer, AnUnusedParameterWithoutFindUnusedIsAnErrorNamingTheFlag) 
       // The first step's reduction never completes (the spare layer's
       // gradient never comes); the next forward pass finds that out.
       for (int step = 0; step < 2; ++step) {
-        reducer.prepare_for_forward();
-        const torch::Tensor loss = loss_of(net, inputs_of(rank));
-        reducer.prepare_for_backward({loss});
-        loss.backward();
-        reducer.finish_backward();
+        reduced_step(reducer, net, inputs_of(rank));
       }
     });
   } catch (const RunError& error) {
@@ -181,11 +183,7 @@ TEST(GradientReducer, GradientsAreViewsIntoTheBucketsInTheParametersLayout) {
     }
     GradientReducer reducer(communicator, net.parameters(), GradientReducerOptions{});
     for (int step = 0; step < 2; ++step) {  // the second after the rebuild
-      reducer.prepare_for_forward();
-      const torch::Tensor loss = loss_of(net, inputs_of(rank));
-      reducer.prepare_for_backward({loss});
-      loss.backward();
-      reducer.finish_backward();
+      reduced_step(reducer, net, inputs_of(rank));
     }
     // One bucket of 25 MB holds them all: every gradient is a view of it, not a copy.
     const std::vector<torch::Tensor> parameters = net.parameters();
@@ -211,11 +209,7 @@ TEST(GradientReducer, ABucketsAllReduceStartsBeforeTheLastGradientIsProduced) {
       last_gradient = Clock::now().time_since_epoch().count();
     });
     for (int step = 0; step < 2; ++step) {
-      reducer.prepare_for_forward();
-      const torch::Tensor loss = loss_of(net, inputs_of(rank));
-      reducer.prepare_for_backward({loss});
-      loss.backward();
-      reducer.finish_backward();
+      reduced_step(reducer, net, inputs_of(rank));
     }
     const std::vector<Clock::time_point>& starts = reducer.last_bucket_starts();
     ASSERT_GE(starts.size(), 2u);
@@ -240,11 +234,7 @@ TEST(GradientReducer, ABackwardPassNotPreparedAddsUpLocallyAndTheNextOneAverages
         if (parameter.grad().defined()) parameter.mutable_grad().zero_();
       }
       loss_of(net, inputs[2 * r]).backward();  // not prepared: kept on this rank
-      reducer.prepare_for_forward();
-      const torch::Tensor loss = loss_of(net, inputs[2 * r + 1]);
-      reducer.prepare_for_backward({loss});
-      loss.backward();
-      reducer.finish_backward();
+      reduced_step(reducer, net, inputs[2 * r + 1]);
       expect_gradients(net, expected, rank, 1e-5, 1e-6);
     }
   });
