@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
   add_eval_command(app, &exit_code);
   add_predict_command(app, &exit_code);
   add_devices_command(app, &exit_code);
+  add_models_command(app, &exit_code);
   add_data_command(app, &exit_code);
   add_export_command(app, &exit_code);
   add_doctor_command(app, &exit_code);

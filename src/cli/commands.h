@@ -9,6 +9,7 @@ void add_train_command(CLI::App& app, int* exit_code);
 void add_eval_command(CLI::App& app, int* exit_code);
 void add_predict_command(CLI::App& app, int* exit_code);
 void add_devices_command(CLI::App& app, int* exit_code);
+void add_models_command(CLI::App& app, int* exit_code);
 void add_data_command(CLI::App& app, int* exit_code);
 void add_export_command(CLI::App& app, int* exit_code);
 void add_doctor_command(CLI::App& app, int* exit_code);

@@ -6,9 +6,20 @@
 
 namespace trainbench::models {
 
+const std::vector<ModelInfo>& model_catalog() {
+  static const std::vector<ModelInfo> catalog = [] {
+    std::vector<ModelInfo> models;
+    for (const ResNetConfig& config : resnet_configs()) {
+      models.push_back({config.architecture, "ResNet", 224, "dense convolutions, batch norm"});
+    }
+    return models;
+  }();
+  return catalog;
+}
+
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
-  for (const ResNetConfig& config : resnet_configs()) names.push_back(config.architecture);
+  for (const ModelInfo& info : model_catalog()) names.push_back(info.name);
   return names;
 }
 

@@ -8,7 +8,18 @@
 
 namespace trainbench::models {
 
-// Every name `--model` accepts, in a stable order.
+// What `trainbench models` says of a model beside its measured cost.
+struct ModelInfo {
+  std::string name;             // what --model takes (timm's name)
+  std::string family;           // "ResNet", ...
+  int native_image_size = 224;  // the size its published weights were trained at (timm's input_size)
+  std::string exercises;        // the hardware path it leans on, in a few words
+};
+
+// Every model `--model` accepts, in a stable order.
+const std::vector<ModelInfo>& model_catalog();
+
+// Every name `--model` accepts, in model_catalog's order.
 std::vector<std::string> model_names();
 
 // A freshly initialised model with a num_classes-way head. Throws ModelError
