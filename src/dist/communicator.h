@@ -2,9 +2,10 @@
 // This process's link to the other ranks of a data-parallel job, on PyTorch's
 // own distributed engine (c10d): a TCPStore on the master for the rendezvous,
 // then ProcessGroupGloo (CPU tensors) or ProcessGroupNCCL (CUDA tensors, in
-// builds with CUDA) for the collectives. The c10d class names and options
-// differ between LibTorch 1.13 and 2.x; communicator.cpp is the one file that
-// touches them, so nothing else depends on which LibTorch it is.
+// builds with CUDA) for the collectives. The process groups' class names,
+// options and base classes differ between LibTorch 1.13 and 2.x;
+// communicator.cpp is the one file that makes them, and hands the gradient
+// reducer a c10d::ProcessGroup either way (process_group()).
 //
 // Every wait is bounded: the rendezvous and every collective use the timeout
 // given here (c10d's own default is 30 minutes), so a rank that never comes,
