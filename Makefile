@@ -57,9 +57,12 @@ SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return_
 #   other Resume.* tests and Commands.InterruptSavesTheRunAndExits130.
 # - BenchCommand.PrecisionAndLayoutMatrixOnTheCpu: the same bench loop as
 #   the other BenchCommand.* tests, for each precision and layout.
+# - Sizes/VisionTransformerParity.*, TrainCommand.AVisionTransformer*: ViT-S
+#   and ViT-B against torchvision, and a ViT trained from scratch. The ViT
+#   runs under ASan in VisionTransformer.* (forward at two sizes, counts).
 # CTest runs the suite in GoogleTest shards (tests/CMakeLists.txt), so the
 # filter is GoogleTest's, read from the environment by every shard.
-SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu
+SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu:Sizes/VisionTransformerParity.*:TrainCommand.AVisionTransformer*
 
 .PHONY: setup setup-run configure build run test fuzz-test sanitize-test clean
 

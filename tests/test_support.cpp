@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <set>
 #include <cstdio>
 #include <fstream>
 #include <csignal>
@@ -130,6 +131,29 @@ bool wait_within(pid_t pid, std::chrono::seconds limit, int* status) {
   kill(pid, SIGKILL);
   waitpid(pid, status, 0);
   return false;
+}
+
+}  // namespace trainbench::testing
+
+namespace trainbench::testing {
+
+void load_every_tensor(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& reference) {
+  torch::NoGradGuard no_grad;
+  std::set<std::string> assigned;
+  auto assign = [&](const std::string& name, torch::Tensor& target) {
+    const auto it = reference.find(name);
+    ASSERT_NE(it, reference.end()) << "reference has no " << name;
+    ASSERT_EQ(target.sizes(), it->second.sizes()) << name;
+    target.copy_(it->second);
+    assigned.insert(name);
+  };
+  for (auto& item : model.named_parameters()) assign(item.key(), item.value());
+  for (auto& item : model.named_buffers()) assign(item.key(), item.value());
+  for (const auto& [name, tensor] : reference) {
+    if (name != "input" && name != "logits") {
+      EXPECT_TRUE(assigned.count(name)) << "our model lacks " << name;
+    }
+  }
 }
 
 }  // namespace trainbench::testing

@@ -3,6 +3,7 @@
 // reference (Debian's /usr/bin/python3 with torch and torchvision), and the
 // simple tensor file the reference scripts write.
 #include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <sys/types.h>
@@ -71,6 +72,11 @@ pid_t spawn_trainbench(const std::vector<std::string>& args);
 // name (through weights/safetensors.h, so the tests exercise the one reader).
 // Throw ModelError as read_safetensors / write_safetensors do.
 std::map<std::string, torch::Tensor> read_tensor_file(const std::filesystem::path& path);
+
+// Copies every reference tensor into the model's parameter or buffer of the
+// same name; fails the test on a name or shape the model does not have, and
+// on any of the model's left unset ("input" and "logits" are not weights).
+void load_every_tensor(torch::nn::Module& model, const std::map<std::string, torch::Tensor>& reference);
 void write_tensor_file(const std::filesystem::path& path, const std::map<std::string, torch::Tensor>& tensors);
 
 // A deterministic test picture with gradients and edges (not flat, so

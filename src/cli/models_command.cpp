@@ -44,10 +44,10 @@ int run_models(const ModelsOptions& options) {
     std::printf("%s\n", rows.dump(2).c_str());
     return 0;
   }
-  std::printf("%-12s %-8s %12s %8s %14s %8s  %s\n", "model", "family", "parameters", "size", "GFLOPs/image", "native",
+  std::printf("%-22s %-7s %11s %7s %13s %7s  %s\n", "model", "family", "parameters", "size", "GFLOPs/image", "native",
               "exercises");
   for (const auto& row : rows) {
-    std::printf("%-12s %-8s %11.2fM %6dpx %14.2f %6dpx  %s\n", row["model"].get<std::string>().c_str(),
+    std::printf("%-22s %-7s %10.2fM %5dpx %13.2f %5dpx  %s\n", row["model"].get<std::string>().c_str(),
                 row["family"].get<std::string>().c_str(), row["parameters"].get<double>() / 1e6,
                 row["image_size"].get<int>(), row["forward_flops_per_image"].get<double>() / 1e9,
                 row["native_image_size"].get<int>(), row["exercises"].get<std::string>().c_str());

@@ -10,6 +10,7 @@
 #include <torch/xpu.h>
 #endif
 
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -152,6 +153,19 @@ inline void set_autocast_state(c10::DeviceType type, const AutocastState& state)
 inline void set_current_cuda_device([[maybe_unused]] c10::DeviceIndex index) {
 #if defined(TRAINBENCH_WITH_CUDA)
   c10::cuda::set_device(index);
+#endif
+}
+
+// softmax(q k^T / sqrt(d)) v over the last two dimensions (q, k, v:
+// [..., tokens, d]): LibTorch 2.x's fused kernel (flash / memory-efficient
+// where the device has them), the plain formula on 1.13.
+inline torch::Tensor scaled_dot_product_attention(const torch::Tensor& q, const torch::Tensor& k,
+                                                  const torch::Tensor& v) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::scaled_dot_product_attention(q, k, v);
+#else
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  return torch::softmax(torch::matmul(q * scale, k.transpose(-2, -1)), -1).matmul(v);
 #endif
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "models/resnet.h"
 #include "models/resnet_config.h"
 #include "train/trained_model.h"
 #include "weights/model_card.h"
@@ -87,6 +88,10 @@ ExportResult export_onnx(const ExportRequest& request) {
 
 OnnxModel classifier_to_onnx(models::Classifier& model, const ModelInterface& interface,
                              const OnnxExportOptions& options) {
+  if (dynamic_cast<models::ResNet*>(&model) == nullptr) {
+    throw UsageError("ONNX export lowers the ResNet family only, so far; " + model.architecture() +
+                     " exports to safetensors (--out FILE.safetensors), which timm and trainbench load");
+  }
   return resnet_to_onnx(models::find_resnet_config(model.architecture()), host_weights(model), interface, options,
                         TRAINBENCH_VERSION);
 }

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
+#include "models/vision_transformer.h"
 
 namespace trainbench::models {
 
@@ -11,6 +12,10 @@ const std::vector<ModelInfo>& model_catalog() {
     std::vector<ModelInfo> models;
     for (const ResNetConfig& config : resnet_configs()) {
       models.push_back({config.architecture, "ResNet", 224, "dense convolutions, batch norm"});
+    }
+    for (const VisionTransformerConfig& config : vision_transformer_configs()) {
+      models.push_back({config.architecture, "ViT", config.native_image_size,
+                        "matrix products, attention softmax, LayerNorm, GELU"});
     }
     return models;
   }();
@@ -25,7 +30,15 @@ std::vector<std::string> model_names() {
 
 std::shared_ptr<Classifier> create_model(const std::string& name, int num_classes) {
   if (num_classes < 2) throw ModelError("a classifier needs at least 2 classes, got " + std::to_string(num_classes));
-  return std::make_shared<ResNet>(find_resnet_config(name), num_classes);
+  for (const VisionTransformerConfig& config : vision_transformer_configs()) {
+    if (config.architecture == name) return std::make_shared<VisionTransformer>(config, num_classes);
+  }
+  for (const ResNetConfig& config : resnet_configs()) {
+    if (config.architecture == name) return std::make_shared<ResNet>(config, num_classes);
+  }
+  std::string known;
+  for (const std::string& model : model_names()) known += (known.empty() ? "" : ", ") + model;
+  throw ModelError("unknown model '" + name + "'; available: " + known);
 }
 
 }  // namespace trainbench::models

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/registry.h"
 #include "test_support.h"
 
 namespace trainbench {
@@ -25,9 +26,10 @@ const nlohmann::json& row_of(const nlohmann::json& rows, const std::string& mode
 
 // The published figures: torchvision's resnet18 has 11,689,512 parameters
 // and 1.82 GMACs at 224 px (3.64 GFLOPs); resnet50 25,557,032 and 4.09 GMACs.
+// (The ViTs' matrix products include attention's: q k^T and the weighted v.)
 TEST(ModelsCommand, ListsEveryModelWithItsPublishedParametersAndFlops) {
   const nlohmann::json rows = models_json("");
-  ASSERT_EQ(rows.size(), 6u);  // resnet18/34/50 and their -d variants
+  ASSERT_EQ(rows.size(), models::model_names().size());
   const nlohmann::json& resnet18 = row_of(rows, "resnet18");
   EXPECT_EQ(resnet18["parameters"], 11689512);
   EXPECT_EQ(resnet18["native_image_size"], 224);
@@ -37,6 +39,12 @@ TEST(ModelsCommand, ListsEveryModelWithItsPublishedParametersAndFlops) {
   EXPECT_EQ(row_of(rows, "resnet34")["parameters"], 21797672);
   EXPECT_NEAR(row_of(rows, "resnet50")["forward_flops_per_image"].get<double>() / 1e9, 8.18, 0.05);
   EXPECT_EQ(row_of(rows, "resnet18d")["family"], "ResNet");
+  // timm's tables: ViT-S/16 4.6 GMACs and 22.05M parameters, ViT-B/16 17.6 and 86.57M.
+  const nlohmann::json& vit_small = row_of(rows, "vit_small_patch16_224");
+  EXPECT_EQ(vit_small["family"], "ViT");
+  EXPECT_EQ(vit_small["parameters"], 22050664);
+  EXPECT_NEAR(vit_small["forward_flops_per_image"].get<double>() / 2e9, 4.6, 0.05);
+  EXPECT_NEAR(row_of(rows, "vit_base_patch16_224")["forward_flops_per_image"].get<double>() / 2e9, 17.6, 0.1);
 
   // At another size and head: FLOPs follow the pixels ((128 / 224)^2, every
   // feature map dividing evenly), the head shrinks to 10 ways.

@@ -12,27 +12,6 @@ namespace {
 
 using testing::TempDir;
 
-// Copies every reference tensor into the model by name; fails the test on a
-// name or shape our model does not have, and on any of ours left unset.
-void load_by_name(Classifier& model, const std::map<std::string, torch::Tensor>& reference) {
-  torch::NoGradGuard no_grad;
-  std::set<std::string> assigned;
-  auto assign = [&](const std::string& name, torch::Tensor& target) {
-    const auto it = reference.find(name);
-    ASSERT_NE(it, reference.end()) << "reference has no " << name;
-    ASSERT_EQ(target.sizes(), it->second.sizes()) << name;
-    target.copy_(it->second);
-    assigned.insert(name);
-  };
-  for (auto& item : model.named_parameters()) assign(item.key(), item.value());
-  for (auto& item : model.named_buffers()) assign(item.key(), item.value());
-  for (const auto& [name, tensor] : reference) {
-    if (name != "input" && name != "logits") {
-      EXPECT_TRUE(assigned.count(name)) << "our model lacks " << name;
-    }
-  }
-}
-
 class ResNetParity : public ::testing::TestWithParam<std::string> {};
 
 // Same weights, same input: our logits equal PyTorch's within 1e-4 relative.
@@ -44,7 +23,7 @@ TEST_P(ResNetParity, MatchesPyTorchReference) {
   const auto reference = testing::read_tensor_file(file);
 
   std::shared_ptr<Classifier> model = create_model(arch, 19);
-  load_by_name(*model, reference);
+  testing::load_every_tensor(*model, reference);
   model->eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor logits = model->forward(reference.at("input"));
@@ -92,7 +71,7 @@ TEST(ResNet, ZeroInitialisesTheLastNormOfEachBlock) {
   EXPECT_EQ(params["layer1.0.bn1.weight"].mean().item<double>(), 1.0);
 }
 
-TEST(ResNet, OutputHasOneLogitPerClass) {
+TEST(Registry, EveryModelHasOneLogitPerClass) {
   for (const std::string& name : model_names()) {
     auto model = create_model(name, 7);
     model->eval();

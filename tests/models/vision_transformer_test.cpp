@@ -1,0 +1,87 @@
+#include "models/vision_transformer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/error.h"
+#include "models/registry.h"
+#include "test_support.h"
+
+namespace trainbench::models {
+namespace {
+
+using testing::TempDir;
+
+// The largest difference relative to the largest expected value.
+double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
+  return (actual - expected).abs().max().item<double>() / expected.abs().max().item<double>();
+}
+
+class VisionTransformerParity : public ::testing::TestWithParam<std::string> {};
+
+// torchvision 0.14's VisionTransformer at the same size, same weights, same
+// input: the same logits in eval and train mode (no dropout, no batch norm)
+// within 1e-4, and the same gradients of the cross-entropy within 1e-4 of
+// each tensor's largest.
+TEST_P(VisionTransformerParity, MatchesTorchvisionLogitsAndGradients) {
+  const std::string arch = GetParam();
+  TempDir dir;
+  const auto file = dir / (arch + ".tensors");
+  ASSERT_EQ(testing::run_reference("vit_reference.py", {arch, file.string()}), 0);
+  const auto reference = testing::read_tensor_file(file);
+  std::map<std::string, torch::Tensor> weights;
+  for (const auto& [name, tensor] : reference) {
+    if (name.rfind("grad.", 0) != 0 && name != "input" && name != "labels" && name.rfind("logits", 0) != 0) {
+      weights.emplace(name, tensor);
+    }
+  }
+  std::shared_ptr<Classifier> model = create_model(arch, 19);
+  testing::load_every_tensor(*model, weights);
+
+  model->eval();
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_LT(relative_error(model->forward(reference.at("input")), reference.at("logits")), 1e-4) << arch;
+  }
+  model->train();
+  const torch::Tensor logits = model->forward(reference.at("input"));
+  EXPECT_LT(relative_error(logits.detach(), reference.at("logits_train")), 1e-4) << arch;
+  torch::nn::functional::cross_entropy(logits, reference.at("labels")).backward();
+  int compared = 0;
+  for (const auto& item : model->named_parameters()) {
+    const auto expected = reference.find("grad." + item.key());
+    if (expected == reference.end()) continue;  // the reference keeps the first and last blocks' gradients
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+    EXPECT_LT(relative_error(item.value().grad(), expected->second), 1e-4) << arch << " " << item.key();
+    ++compared;
+  }
+  EXPECT_GE(compared, 2 * 12 + 8);  // two blocks of 12 tensors, and the 8 outside the blocks
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, VisionTransformerParity,
+                         ::testing::Values("vit_small_patch16_224", "vit_base_patch16_224"));
+
+// The published counts with a 1000-way head (timm, torchvision).
+TEST(VisionTransformer, ParameterCountsMatchThePublishedModels) {
+  const auto count = [](const std::string& name) {
+    std::int64_t total = 0;
+    for (const auto& p : create_model(name, 1000)->parameters()) total += p.numel();
+    return total;
+  };
+  EXPECT_EQ(count("vit_small_patch16_224"), 22050664);
+  EXPECT_EQ(count("vit_base_patch16_224"), 86567656);
+}
+
+// Any multiple of 16 px: the position embeddings are resampled to the grid;
+// 224 px uses them as they are. Other sizes are refused by name.
+TEST(VisionTransformer, TakesAnyMultipleOfThePatchSize) {
+  std::shared_ptr<Classifier> model = create_model("vit_small_patch16_224", 5);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(model->forward(torch::randn({2, 3, 32, 48})).sizes(), (std::vector<std::int64_t>{2, 5}));
+  EXPECT_EQ(model->head_name(), "head");
+  EXPECT_THROW(model->forward(torch::randn({1, 3, 30, 30})), UsageError);
+}
+
+}  // namespace
+}  // namespace trainbench::models
