@@ -37,9 +37,9 @@ What it mirrors of trainbench's bench (src/bench/bench_runner.cpp):
   (affinity and cgroup limit) divided by the local ranks, as trainbench's.
 
 Not mirrored exactly (the side is PyTorch's as it is):
-- buffers: DDP broadcasts all of rank 0's buffers in one coalesced collective
-  per dtype before each forward; trainbench's broadcast_buffers() makes one
-  blocking broadcast per buffer tensor (60 for resnet18's 20 batch norms).
+- buffers: both broadcast rank 0's buffers before each forward with c10d's
+  broadcast_coalesced (trainbench since its coalesced broadcasts; before, one
+  blocking broadcast per buffer tensor, 60 for resnet18's 20 batch norms).
 - buckets: DDP's (1 MiB first bucket, then 25 MiB, rebuilt after the first
   step in the order the gradients arrived: 9.5, 26.5 and 8.8 MB for resnet18)
   against trainbench's; before 99abf97 trainbench used its own reducer with
