@@ -71,7 +71,6 @@ class DataParallel {
   void before_backward(const torch::Tensor& loss);
   void after_backward();  // the parameters' .grad then hold the mean
   double last_all_reduce_wait_seconds() const;
-  const dist::GradientReducer* reducer() const { return reducer_.get(); }
 
   // The fewest images any rank has in this step's batch.
   std::int64_t fewest_images(std::int64_t images);
