@@ -133,11 +133,15 @@ torch::Tensor VisionTransformer::forward(torch::Tensor images) {
                      std::to_string(std::max<std::int64_t>(config_.patch, images.size(2) / config_.patch * config_.patch)) +
                      ")");
   }
-  torch::Tensor x = patch_embedding_(images);  // [n, dim, rows, columns]
+  // The residual stream stays in the parameters' dtype (fp32) under
+  // autocast, as in timm: each block's matrix products run in bf16/fp16 and
+  // add back into it. LayerNorm then sees matching dtypes (1.13's CPU
+  // LayerNorm has no bf16-input, fp32-weight kernel, and autocast leaves it).
+  torch::Tensor x = patch_embedding_(images).to(position_embedding_.scalar_type());  // [n, dim, rows, columns]
   const std::int64_t rows = x.size(2), columns = x.size(3);
   x = x.flatten(2).transpose(1, 2);  // [n, patches, dim]
-  x = torch::cat({class_token_.expand({x.size(0), -1, -1}).to(x.dtype()), x}, 1);
-  x = x + position_embeddings(rows, columns).to(x.dtype());
+  x = torch::cat({class_token_.expand({x.size(0), -1, -1}), x}, 1);
+  x = x + position_embeddings(rows, columns);
   for (const auto& block : *blocks_) x = block->as<BlockImpl>()->forward(x);
   return head_(norm_(x).select(1, 0));
 }

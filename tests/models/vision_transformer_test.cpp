@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
+#include "core/precision.h"
 #include "models/registry.h"
 #include "test_support.h"
 
@@ -81,6 +82,24 @@ TEST(VisionTransformer, TakesAnyMultipleOfThePatchSize) {
   EXPECT_EQ(model->forward(torch::randn({2, 3, 32, 48})).sizes(), (std::vector<std::int64_t>{2, 5}));
   EXPECT_EQ(model->head_name(), "head");
   EXPECT_THROW(model->forward(torch::randn({1, 3, 30, 30})), UsageError);
+}
+
+// Under bf16 autocast (the CPU's native precision here) a training step runs:
+// the matrix products in bf16, the residual stream and LayerNorm in fp32.
+TEST(VisionTransformer, TrainsAStepUnderBf16Autocast) {
+  std::shared_ptr<Classifier> model = create_model("vit_small_patch16_224", 3);
+  model->train();
+  torch::Tensor logits;
+  {
+    const core::AutocastGuard autocast(core::AmpMode::kBf16, torch::kCPU);
+    logits = model->forward(torch::randn({2, 3, 32, 32}));
+  }
+  EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);  // the head is a matrix product
+  torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::tensor({0, 2})).backward();
+  for (const auto& item : model->named_parameters()) {
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>()) << item.key();
+  }
 }
 
 }  // namespace
