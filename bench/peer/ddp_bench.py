@@ -23,9 +23,8 @@ What it mirrors of trainbench's bench (src/bench/bench_runner.cpp):
   as trainbench does), cross-entropy, optimizer.zero_grad() (zeroing, not None:
   LibTorch 1.13's zero_grad), backward with the gradients averaged in buckets
   during it (DDP's default 25 MiB buckets), AdamW(lr 1e-3, eps 1e-5,
-  weight_decay 0.01, foreach=False: the plain per-tensor loop trainbench uses on
-  the CPU). On the CPU, trainbench's ranks also agree after every step whether
-  to stop (a sum of one double over the ranks); this script does the same,
+  weight_decay 0.01, foreach=False: the per-tensor loop, 1.13's CPU default).
+  On the CPU, trainbench's ranks also agree after every step whether to stop (a sum of one double over the ranks); this script does the same,
   unless --no-step-agreement.
 - Counting: --warmup-steps untimed steps, the first timed alone as the cold
   step; then --repetitions windows of --steps steps. A window's rate on a rank
@@ -57,6 +56,9 @@ Not mirrored exactly (the side is PyTorch's as it is):
   since 99abf97 from its hook's start of the last bucket to backward()'s
   return (nearly the same span), before it from backward()'s return to the
   end of its own wait for the buckets.
+- the optimizer: trainbench's CPU AdamW is now fused (one pass over each
+  tensor, as PyTorch 2.4's AdamW(fused=True) on the CPU); torch 1.13 has no
+  fused CPU AdamW, so this side runs the per-tensor loop trainbench ran before.
 - fp32 only (no --amp), no real input, no --detail phase times, no --seconds.
 
 The exposed all-reduce wait per step comes from DDP's own timer (its runtime
