@@ -24,8 +24,9 @@ What it mirrors of trainbench's bench (src/bench/bench_runner.cpp):
   LibTorch 1.13's zero_grad), backward with the gradients averaged in buckets
   during it (DDP's default 25 MiB buckets), AdamW(lr 1e-3, eps 1e-5,
   weight_decay 0.01, foreach=False: the per-tensor loop, 1.13's CPU default).
-  On the CPU, trainbench's ranks also agree after every step whether to stop (a sum of one double over the ranks); this script does the same,
-  unless --no-step-agreement.
+  On the CPU, trainbench's ranks also agree after every step whether to stop
+  (a sum of one double over the ranks); this script does the same, unless
+  --no-step-agreement.
 - Counting: --warmup-steps untimed steps, the first timed alone as the cold
   step; then --repetitions windows of --steps steps. A window's rate on a rank
   is its images over its wall time; the job's rate for the window is the sum
