@@ -5,6 +5,7 @@
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <limits>
 #include <tuple>
 
@@ -100,7 +101,6 @@ GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std
           : std::vector<std::size_t>{std::numeric_limits<std::size_t>::max()};
   const std::vector<bool> sparse(parameters_.size(), false);
   auto [buckets, bucket_limits] = c10d::compute_bucket_assignment_by_size(parameters_, limits, sparse);
-  (void)bucket_limits;  // unused where the constructor no longer takes them
   std::reverse(buckets.begin(), buckets.end());
   std::reverse(bucket_limits.begin(), bucket_limits.end());
 
@@ -122,7 +122,8 @@ GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std
   });
 }
 
-// The Reducer's destructor removes its autograd hooks from the parameters.
+// The logger holds the Reducer, so it goes first; the Reducer's destructor
+// then removes its autograd hooks from the parameters.
 GradientReducer::~GradientReducer() {
   logger_.reset();
   reducer_.reset();
