@@ -78,14 +78,16 @@ GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std
   if (options_.bucket_bytes < 1 || options_.first_bucket_bytes < 1) {
     throw UsageError("the gradient bucket size must be positive");
   }
+  // The Reducer holds what it needs of them; the trainable ones are its variables.
+  std::vector<torch::Tensor> trainable;
   for (torch::Tensor& parameter : parameters) {
-    if (parameter.requires_grad()) parameters_.push_back(std::move(parameter));
+    if (parameter.requires_grad()) trainable.push_back(std::move(parameter));
   }
-  if (parameters_.empty()) throw UsageError("data-parallel training needs a model with trainable parameters");
+  if (trainable.empty()) throw UsageError("data-parallel training needs a model with trainable parameters");
   c10::intrusive_ptr<c10d::ProcessGroup> group = communicator_->process_group();
   const at::ScalarType wire_type = wire_type_of(options_.compression);
   if (wire_type != at::ScalarType::Undefined) {
-    check_group_sums(*group, wire_type, parameters_.front().device(), options_.compression);
+    check_group_sums(*group, wire_type, trainable.front().device(), options_.compression);
   }
 
   // As DistributedDataParallel sets its Reducer up (torch/nn/parallel/
@@ -99,8 +101,8 @@ GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std
           ? std::vector<std::size_t>{static_cast<std::size_t>(options_.first_bucket_bytes),
                                      static_cast<std::size_t>(options_.bucket_bytes)}
           : std::vector<std::size_t>{std::numeric_limits<std::size_t>::max()};
-  const std::vector<bool> sparse(parameters_.size(), false);
-  auto [buckets, bucket_limits] = c10d::compute_bucket_assignment_by_size(parameters_, limits, sparse);
+  const std::vector<bool> sparse(trainable.size(), false);
+  auto [buckets, bucket_limits] = c10d::compute_bucket_assignment_by_size(trainable, limits, sparse);
   std::reverse(buckets.begin(), buckets.end());
   std::reverse(bucket_limits.begin(), bucket_limits.end());
 
@@ -108,7 +110,7 @@ GradientReducer::GradientReducer(std::shared_ptr<Communicator> communicator, std
     // PyTorch 2.7 dropped the per-bucket limits from the constructor (the
     // Reducer keeps its own); 1.13 to 2.6 take them.
     reducer_ = std::make_shared<c10d::Reducer>(
-        parameters_, std::move(buckets),
+        std::move(trainable), std::move(buckets),
 #if !(TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 7))
         std::move(bucket_limits),
 #endif

@@ -88,7 +88,6 @@ class GradientReducer {
 
  private:
   std::shared_ptr<Communicator> communicator_;
-  std::vector<torch::Tensor> parameters_;
   GradientReducerOptions options_;
   GradientHook* hook_ = nullptr;  // owned by reducer_
   std::shared_ptr<c10d::Reducer> reducer_;
