@@ -123,12 +123,35 @@ class DataParallel : public ::testing::Test {
   static void TearDownTestSuite() {
     delete dir_;
     dir_ = nullptr;
+    launched_ = false;
   }
   static fs::path data() { return *dir_ / "data"; }
   static fs::path path(const std::string& name) { return *dir_ / name; }
+
+  // The job other launchers must reproduce: `launch`, 2 ranks of -b 4, 3
+  // steps with sync-BN, trained once per test process into path("launched").
+  static const char* launched_steps() { return "--epochs 1 --max-steps 3 --sync-bn"; }
+  static void train_launched_once() {
+    if (launched_) return;
+    const JobResult launched =
+        run(launch_flags(2, testing::free_port()) + train_flags(data(), path("launched"), 4, launched_steps()));
+    ASSERT_EQ(launched.code, 0) << launched.output;
+    launched_ = true;
+  }
+  // The run `name` is a 2-rank job of launched_steps() with launch's weights.
+  static void expect_trains_what_launch_trains(const std::string& name) {
+    const nlohmann::json summary = read_json(path(name) / "summary.json");
+    EXPECT_EQ(summary["world_size"], 2);
+    EXPECT_EQ(summary["steps"], 3);
+    const fs::path weights = "last_model.safetensors";
+    EXPECT_LT(max_weight_difference(path("launched") / weights, path(name) / weights), 1e-6);
+  }
+
   static TempDir* dir_;
+  static bool launched_;
 };
 TempDir* DataParallel::dir_ = nullptr;
+bool DataParallel::launched_ = false;
 
 // The union of the ranks' batches at each step is the one-process batch at
 // the ranks' total batch size (same global order, same augmentation draws by
@@ -193,29 +216,20 @@ TEST_F(DataParallel, TorchrunWithTwoWorkersTrainsWhatLaunchTrains) {
   int code = -1;
   testing::run_command("/usr/bin/python3 -c 'import torch.distributed.run' 2>&1", &code);
   if (code != 0) GTEST_SKIP() << "Debian's python3-torch is not installed (scripts/setup test installs it)";
-  const std::string steps = "--epochs 1 --max-steps 3 --sync-bn";
-  const JobResult launched = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("launched"), 4, steps));
-  ASSERT_EQ(launched.code, 0) << launched.output;
-
+  ASSERT_NO_FATAL_FAILURE(train_launched_once());
   const std::string torchrun = "/usr/bin/python3 -m torch.distributed.run --nproc_per_node 2 --redirects 1 --tee 1 "
                                "--master_port " + std::to_string(testing::free_port()) + " --no_python ";
-  const std::string command = trainbench_command(train_flags(data(), path("torchrun"), 4, steps));
+  const std::string command = trainbench_command(train_flags(data(), path("torchrun"), 4, launched_steps()));
   const std::string output = testing::run_command(torchrun + command + " 2>&1 </dev/null", &code);
   ASSERT_EQ(code, 0) << output;
-  const nlohmann::json summary = read_json(path("torchrun") / "summary.json");
-  EXPECT_EQ(summary["world_size"], 2);
-  EXPECT_EQ(summary["steps"], 3);
-  const fs::path weights = "last_model.safetensors";
-  EXPECT_LT(max_weight_difference(path("launched") / weights, path("torchrun") / weights), 1e-6);
+  expect_trains_what_launch_trains("torchrun");
 }
 
 // The README's srun line, with the environment srun gives each task set by
 // hand (2 tasks on one node): the job trains what launch trains.
 TEST_F(DataParallel, SrunTasksReadFromSlurmsVariablesTrainWhatLaunchTrains) {
-  const std::string steps = "--epochs 1 --max-steps 3 --sync-bn";
-  const JobResult launched = run(launch_flags(2, testing::free_port()) + train_flags(data(), path("launched-srun"), 4, steps));
-  ASSERT_EQ(launched.code, 0) << launched.output;
-  const std::string command = trainbench_command(train_flags(data(), path("srun"), 4, steps));
+  ASSERT_NO_FATAL_FAILURE(train_launched_once());
+  const std::string command = trainbench_command(train_flags(data(), path("srun"), 4, launched_steps()));
   const std::string slurm = "SLURM_NTASKS=2 SLURM_STEP_NUM_TASKS=2 SLURM_NODEID=0 SLURM_TASKS_PER_NODE=2 "
                             "SLURM_JOB_NODELIST=localhost SLURM_JOB_ID=77 MASTER_PORT=" +
                             std::to_string(testing::free_port());
@@ -229,11 +243,7 @@ TEST_F(DataParallel, SrunTasksReadFromSlurmsVariablesTrainWhatLaunchTrains) {
                                                       task(0) + " 2>&1 </dev/null; first=$?; wait $other; exit $((first | $?)))",
                                                   &code);
   ASSERT_EQ(code, 0) << output;
-  const nlohmann::json summary = read_json(path("srun") / "summary.json");
-  EXPECT_EQ(summary["world_size"], 2);
-  EXPECT_EQ(summary["steps"], 3);
-  const fs::path weights = "last_model.safetensors";
-  EXPECT_LT(max_weight_difference(path("launched-srun") / weights, path("srun") / weights), 1e-6);
+  expect_trains_what_launch_trains("srun");
 }
 
 // --accumulate 2: a step's batch is two micro-batches of -b; the ranks
