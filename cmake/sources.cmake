@@ -5,7 +5,7 @@
 # belongs here.
 set(TRAINBENCH_PLAIN_SOURCES
   bench/bench_matrix.cpp bench/compare.cpp bench/compare_inputs.cpp bench/compare_report.cpp
-  bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/reference_figures.cpp
+  bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/profile.cpp bench/reference_figures.cpp
   bench/same_work.cpp bench/scaling.cpp bench/scaling_runner.cpp bench/statistics.cpp
   cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/gradient_flags.cpp cli/image_limit_flag.cpp
   cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp

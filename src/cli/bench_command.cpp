@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -14,6 +15,7 @@
 #include "bench/bench_runner.h"
 #include "bench/bench_session.h"
 #include "bench/printers.h"
+#include "bench/profile.h"
 #include "bench/scaling.h"
 #include "bench/scaling_runner.h"
 #include "cli/commands.h"
@@ -62,6 +64,13 @@ struct BenchFlags {
   GradientFlags gradients;
   std::optional<int> dist_timeout;  // --dist-timeout when given; run_bench resolves it once (launch_environment.h)
   int scaling = 0;  // 0: one bench; N: the bench under 1..N local ranks
+  bool profile = false;   // --profile: the device profile's tests instead of the matrix
+  std::string rows_file;  // --rows: the bench rows as JSON, whatever table stdout gets
+  // Matrix options given on the command line, which --profile refuses
+  // (it chooses them itself), and whether the timing was left as it is.
+  std::vector<std::string> matrix_options_given;
+  bool timing_given = false;
+  bool image_sizes_given = false;
 };
 
 // The sampler for the whole bench (null with --no-telemetry); a GPU source
@@ -136,15 +145,70 @@ std::unique_ptr<train::DataParallel> join_bench_job(const BenchFlags& flags, con
 
 int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentity>& identity);  // below
 
+// The profile's timing when none was given: a few warm-up steps and about 10
+// seconds of timed steps per test, so a CPU profiles in minutes and a GPU
+// still times hundreds of steps.
+constexpr int kProfileWarmupSteps = 3;
+constexpr double kProfileTimedSeconds = 10.0;
+
+// --profile: the family representatives of the catalog, at the device's
+// best precision (resolved here, so a device whose best is fp32 runs each
+// test once) and at fp32. -b and --img-size take one value each.
+std::vector<bench::BenchCase> profile_tests(BenchFlags& flags, const std::optional<dist::LaunchIdentity>& identity) {
+  if (identity) throw UsageError("--profile measures one process: run it alone, not under launch, torchrun or srun");
+  if (!flags.matrix_options_given.empty()) {
+    throw UsageError("--profile chooses the models, precisions, layouts, input and modes itself; drop " +
+                     core::join(flags.matrix_options_given) + " (it takes --device, -b and --img-size)");
+  }
+  const std::vector<std::string> devices = bench::parse_text_list(flags.devices, "--device");
+  const std::vector<int> batches = bench::parse_int_list(flags.batch_sizes, "-b/--batch-size");
+  if (devices.size() != 1 || batches.size() != 1) {
+    throw UsageError("--profile: give one --device and one -b (a profile is one device at one batch)");
+  }
+  bench::ProfileRequest request;
+  for (const models::ModelInfo& info : models::model_catalog()) {
+    if (info.represents_family) request.models.push_back({info.family, info.name, info.native_image_size});
+  }
+  request.device = devices.front();
+  request.best_amp = core::to_string(train::resolve_execution({request.device, "auto", std::nullopt}, identity).amp);
+  request.batch_size = batches.front();
+  if (flags.image_sizes_given) {
+    const std::vector<int> sizes = bench::parse_int_list(flags.image_sizes, "--img-size");
+    if (sizes.size() != 1) throw UsageError("--profile: give one --img-size (or none: each model's native size)");
+    request.image_size = sizes.front();
+  }
+  if (!flags.timing_given) {
+    flags.options.warmup_steps = kProfileWarmupSteps;
+    flags.options.timed_seconds = kProfileTimedSeconds;
+  }
+  return bench::profile_cases(request);
+}
+
+// "ResNet (resnet50), ViT (vit_small_patch16_224)": what --help says the profile measures.
+std::string profile_families() {
+  std::vector<std::string> families;
+  for (const models::ModelInfo& info : models::model_catalog()) {
+    if (info.represents_family) families.push_back(info.family + " (" + info.name + ")");
+  }
+  return core::join(families);
+}
+
+std::map<std::string, std::string> family_of_models() {
+  std::map<std::string, std::string> families;
+  for (const models::ModelInfo& info : models::model_catalog()) families[info.name] = info.family;
+  return families;
+}
+
 int run_bench(BenchFlags flags) {
   // Who this process is in a data-parallel job: read once, passed down.
   const std::optional<dist::LaunchIdentity> identity = dist::read_launch_environment(dist::process_environment());
   // One source for the collective timeout: the flag given, else launch's, else 300.
   flags.dist_timeout = dist::resolve_collective_timeout(flags.dist_timeout, identity);
+  if (flags.scaling > 0 && flags.profile) throw UsageError("--profile and --scaling are two different benches: give one");
   if (flags.scaling > 0) return run_scaling(flags, identity);
   const bench::OutputFormat format = bench::parse_output_format(flags.output_format);
   const bench::BenchMatrix matrix = matrix_from(flags, identity);
-  const std::vector<bench::BenchCase> tests = bench::expand(matrix);
+  const std::vector<bench::BenchCase> tests = flags.profile ? profile_tests(flags, identity) : bench::expand(matrix);
   flags.options.data = flags.data;
   bench::validate(flags.options, tests);
   core::configure_threads(flags.threads == 0 ? train::rank_core_share(identity) : flags.threads);
@@ -178,13 +242,18 @@ int run_bench(BenchFlags flags) {
 
   core::Table table{"bench_results", store::bench_columns(), {}};
   for (const store::BenchRow& row : session.rows) table.rows.push_back(store::to_row(row));
-  const std::string text = bench::format_table(table, format);
+  if (!flags.rows_file.empty()) {
+    core::write_file_atomically(flags.rows_file, bench::format_table(table, bench::OutputFormat::kJson));
+    if (!flags.quiet) std::fprintf(stderr, "wrote %zu rows to %s\n", table.rows.size(), flags.rows_file.c_str());
+  }
+  const core::Table shown = flags.profile ? bench::profile_table(session.rows, family_of_models()) : table;
+  const std::string text = bench::format_table(shown, format);
   if (flags.output_file.empty()) {
     std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
   } else {
     core::write_file_atomically(flags.output_file, text);
-    if (!flags.quiet) std::fprintf(stderr, "wrote %zu rows to %s\n", table.rows.size(), flags.output_file.c_str());
+    if (!flags.quiet) std::fprintf(stderr, "wrote %zu rows to %s\n", shown.rows.size(), flags.output_file.c_str());
   }
   if (results_store) {
     std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->path().c_str());
@@ -279,31 +348,60 @@ void add_bench_command(CLI::App& app, int* exit_code) {
       "cold first step, runs the warm-up untimed, then reports images/s over timed windows (mean and sample "
       "standard deviation over repetitions). The table goes to stdout (progress to stderr); every row is also stored in the results "
       "database (see `trainbench results`). Exit code 1 when any test failed.");
-  add_list_option(cmd, "--model", &flags->models, "LIST of architectures: " + core::join(models::model_names()));
+  std::vector<CLI::Option*> matrix_options;  // what --profile chooses itself
+  matrix_options.push_back(
+      add_list_option(cmd, "--model", &flags->models, "LIST of architectures: " + core::join(models::model_names())));
   add_list_option(cmd, "--device", &flags->devices, "LIST of devices: auto, cpu, cuda[:N], xpu[:N], mps");
-  add_list_option(cmd, "--img-size", &flags->image_sizes, "LIST of square input sizes (pixels)");
+  CLI::Option* image_sizes =
+      add_list_option(cmd, "--img-size", &flags->image_sizes, "LIST of square input sizes (pixels)");
   add_list_option(cmd, "-b,--batch-size", &flags->batch_sizes, "LIST of batch sizes");
-  add_list_option(cmd, "--amp", &flags->amps, "LIST of precisions: off, bf16, fp16, auto (the device's training default)")
-      ->check(list_of({"auto", "off", "bf16", "fp16"}));
-  add_list_option(cmd, "--channels-last", &flags->channels_last,
-                  "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the device's default)");
-  add_list_option(cmd, "--input", &flags->inputs,
-                  "LIST of inputs: synthetic (one random batch already on the device: the model alone) or real "
-                  "(the data pipeline from --data: decode, resize, copy, augment)");
-  add_list_option(cmd, "--workers", &flags->workers, "LIST of loader threads for real input (0: one per available core)");
-  cmd->add_option("--data", flags->data, "Image folder (DATA/<class>/*.jpg|png) for --input real");
-  cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")
-      ->capture_default_str()->check(one_of({"train", "infer", "both"}));
-  cmd->add_option("-r,--repetitions", flags->options.repetitions, "Timed windows per test")
-      ->capture_default_str()->check(positive_whole_number());
-  cmd->add_option("--warmup-steps", flags->options.warmup_steps, "Untimed steps first (the first is the cold step)")
-      ->capture_default_str()->check(positive_whole_number());
-  cmd->add_option("--steps", flags->options.steps, "Timed steps per repetition")
-      ->capture_default_str()->check(positive_whole_number());
-  cmd->add_option("--seconds", flags->options.timed_seconds,
-                  "Instead of --steps: choose the timed steps per test from the warm-up's step time, so that all its "
-                  "timed windows take about this many seconds (a slow CPU then times a few steps, a GPU many)")
-      ->check(non_negative_number("seconds; 0: use --steps"));
+  matrix_options.push_back(
+      add_list_option(cmd, "--amp", &flags->amps,
+                      "LIST of precisions: off, bf16, fp16, auto (the device's training default)")
+          ->check(list_of({"auto", "off", "bf16", "fp16"})));
+  matrix_options.push_back(add_list_option(cmd, "--channels-last", &flags->channels_last,
+                                           "LIST of memory layouts: 1 (channels-last), 0 (contiguous), auto (the "
+                                           "device's default)"));
+  matrix_options.push_back(add_list_option(cmd, "--input", &flags->inputs,
+                                           "LIST of inputs: synthetic (one random batch already on the device: the "
+                                           "model alone) or real (the data pipeline from --data: decode, resize, "
+                                           "copy, augment)"));
+  matrix_options.push_back(add_list_option(cmd, "--workers", &flags->workers,
+                                           "LIST of loader threads for real input (0: one per available core)"));
+  matrix_options.push_back(
+      cmd->add_option("--data", flags->data, "Image folder (DATA/<class>/*.jpg|png) for --input real"));
+  matrix_options.push_back(cmd->add_option("--mode", flags->mode, "train, infer (eval mode, no gradients) or both")
+                               ->capture_default_str()
+                               ->check(one_of({"train", "infer", "both"})));
+  std::vector<CLI::Option*> timing_options;  // when none is given, --profile times by its own defaults
+  timing_options.push_back(cmd->add_option("-r,--repetitions", flags->options.repetitions, "Timed windows per test")
+                               ->capture_default_str()
+                               ->check(positive_whole_number()));
+  timing_options.push_back(cmd->add_option("--warmup-steps", flags->options.warmup_steps,
+                                           "Untimed steps first (the first is the cold step)")
+                               ->capture_default_str()
+                               ->check(positive_whole_number()));
+  timing_options.push_back(cmd->add_option("--steps", flags->options.steps, "Timed steps per repetition")
+                               ->capture_default_str()
+                               ->check(positive_whole_number()));
+  timing_options.push_back(
+      cmd->add_option("--seconds", flags->options.timed_seconds,
+                      "Instead of --steps: choose the timed steps per test from the warm-up's step time, so that all "
+                      "its timed windows take about this many seconds (a slow CPU then times a few steps, a GPU many)")
+          ->check(non_negative_number("seconds; 0: use --steps")));
+  cmd->add_flag("--profile", flags->profile,
+                "The device profile: one model of each family (" + profile_families() +
+                    ") at its native size (or --img-size), trained and run for inference at the device's best "
+                    "precision and at fp32, in its default layout, at one -b. Prints a line per model and precision: "
+                    "train and infer images/s, achieved TFLOP/s (the figure that compares across families) and peak "
+                    "memory. Unless timing options are given: " +
+                    std::to_string(kProfileWarmupSteps) + " warm-up steps and about " +
+                    core::format("%g", kProfileTimedSeconds) +
+                    " s of timed steps per test. Rows are stored as any bench's; --rows keeps them for `compare` "
+                    "and `report --bench`");
+  cmd->add_option("--rows", flags->rows_file,
+                  "Also write the bench rows as JSON to this file (what `compare` and `report --bench` read), "
+                  "whatever table stdout gets");
   cmd->add_option("--delay", flags->delay_seconds, "Seconds to wait between tests (lets a GPU cool down)")
       ->capture_default_str()->check(non_negative_number("seconds"));
   cmd->add_flag("--detail", flags->options.detail,
@@ -353,8 +451,13 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--simulate-oom-above", flags->options.simulate_oom_above)->group("");
   // For a parent process that reads the rows itself (train --standing).
   cmd->add_flag("--quiet", flags->quiet)->group("");
-  cmd->callback([flags, dist_timeout, dist_timeout_option, exit_code] {
+  cmd->callback([flags, dist_timeout, dist_timeout_option, matrix_options, timing_options, image_sizes, exit_code] {
     if (dist_timeout_option->count() > 0) flags->dist_timeout = *dist_timeout;
+    for (const CLI::Option* option : matrix_options) {
+      if (option->count() > 0) flags->matrix_options_given.push_back(option->get_name());
+    }
+    for (const CLI::Option* option : timing_options) flags->timing_given = flags->timing_given || option->count() > 0;
+    flags->image_sizes_given = image_sizes->count() > 0;
     *exit_code = run_bench(*flags);
   });
 }

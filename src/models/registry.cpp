@@ -11,11 +11,13 @@ const std::vector<ModelInfo>& model_catalog() {
   static const std::vector<ModelInfo> catalog = [] {
     std::vector<ModelInfo> models;
     for (const ResNetConfig& config : resnet_configs()) {
-      models.push_back({config.architecture, "ResNet", 224, "dense convolutions, batch norm"});
+      models.push_back({config.architecture, "ResNet", 224, "dense convolutions, batch norm",
+                        config.architecture == "resnet50"});
     }
     for (const VisionTransformerConfig& config : vision_transformer_configs()) {
       models.push_back({config.architecture, "ViT", config.native_image_size,
-                        "matrix products, attention softmax, LayerNorm, GELU"});
+                        "matrix products, attention softmax, LayerNorm, GELU",
+                        config.architecture == "vit_small_patch16_224"});
     }
     return models;
   }();

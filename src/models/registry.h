@@ -14,6 +14,7 @@ struct ModelInfo {
   std::string family;           // "ResNet", ...
   int native_image_size = 224;  // the size its published weights were trained at (timm's input_size)
   std::string exercises;        // the hardware path it leans on, in a few words
+  bool represents_family = false;  // the family's model in `bench --profile` (one per family)
 };
 
 // Every model `--model` accepts, in a stable order.

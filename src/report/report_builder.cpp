@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "bench/compare_inputs.h"
 #include "bench/compare.h"
@@ -412,6 +414,31 @@ std::string bench_row_label(const store::BenchRow& row) {
          (row.input == "real" ? " real/" + std::to_string(row.workers) + "w" : "");
 }
 
+// Across models images/s do not compare (a ViT-B image is 20 times a
+// MobileNet's work) but achieved TFLOP/s does: what a device profile
+// (`bench --profile`) is read by. Only when the rows span several models.
+std::optional<Chart> tflops_chart(const std::vector<store::BenchRow>& rows) {
+  std::set<std::string> models;
+  for (const store::BenchRow& row : rows) {
+    if (row.status == "ok") models.insert(row.model);
+  }
+  if (models.size() < 2) return std::nullopt;
+  BarChartSpec spec;
+  spec.title = "Achieved TFLOP/s per test";
+  spec.value_label = "TFLOP/s";
+  for (const store::BenchRow& row : rows) {
+    if (row.status != "ok") continue;
+    const std::string peak =
+        row.peak_memory_bytes ? "peak " + fixed(static_cast<double>(*row.peak_memory_bytes) / 1048576.0, 0) + " MiB"
+                              : "";
+    spec.bars.push_back({bench_row_label(row), row.achieved_tflops, peak, "", false});
+  }
+  return Chart{"bench-tflops",
+               "Achieved TFLOP/s of each test (counted FLOPs per image x images/s): the rate that compares across "
+               "models, with each test's peak memory.",
+               bar_chart_svg(spec)};
+}
+
 Section bench_section(const ReportInput& input) {
   Section section{"Bench", {}};
   section.blocks.push_back(Paragraph{std::to_string(input.bench_rows.size()) + " rows from " + input.bench_source +
@@ -456,6 +483,7 @@ Section bench_section(const ReportInput& input) {
   }
   section.blocks.push_back(Chart{"bench-throughput", "Images per second of each test, with its ratio to the first.",
                                  bar_chart_svg(bars)});
+  if (std::optional<Chart> chart = tflops_chart(input.bench_rows)) section.blocks.push_back(*chart);
   section.blocks.push_back(table);
   return section;
 }

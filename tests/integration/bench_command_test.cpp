@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <thread>
 
+#include "bench/compare_inputs.h"
 #include "bench/statistics.h"
 #include "store/results_store.h"
 #include "test_support.h"
@@ -225,6 +227,67 @@ TEST(BenchCommand, BadInputIsOneClearLineBeforeAnyTestRuns) {
   out = testing::run_command(bench_command("-o xml --no-db 2>&1"), &code);
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("xml"), std::string::npos) << out;
+}
+
+// The device profile: every family of `trainbench models` once, train and
+// infer side by side with their TFLOP/s and peak memory (fp32 is the CPU's
+// best, so one line each); the rows it keeps with --rows compare as any
+// bench's. Matrix options are refused by name.
+TEST(BenchCommand, ProfileMeasuresOneModelOfEachFamilyTrainAndInfer) {
+  TempDir dir;
+  int code = -1;
+  const nlohmann::json models =
+      nlohmann::json::parse(testing::run_command(trainbench_command("models --img-size 32 --json"), &code));
+  ASSERT_EQ(code, 0);
+  std::set<std::string> families;
+  for (const nlohmann::json& model : models) families.insert(model["family"].get<std::string>());
+  ASSERT_GE(families.size(), 2u);
+
+  const fs::path rows_file = dir / "rows.json";
+  const std::string out = testing::run_command(
+      trainbench_command("bench --profile --img-size 32 -b 2 --warmup-steps 1 --steps 1 -r 1 --threads 1 "
+                         "--no-progress --no-db -o json --rows '" + rows_file.string() + "'"),
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json lines = nlohmann::json::parse(out);
+  ASSERT_EQ(lines.size(), families.size()) << lines.dump(2);
+  std::set<std::string> measured;
+  for (const nlohmann::json& line : lines) {
+    SCOPED_TRACE(line.dump());
+    measured.insert(line["family"].get<std::string>());
+    EXPECT_EQ(line["amp"], "off");
+    EXPECT_EQ(line["image_size"], 32);
+    EXPECT_EQ(line["batch_size"], 2);
+    for (const char* mode : {"train", "infer"}) {
+      EXPECT_GT(line[std::string(mode) + "_images_per_sec"].get<double>(), 0.0) << mode;
+      EXPECT_GT(line[std::string(mode) + "_tflops"].get<double>(), 0.0) << mode;
+      EXPECT_GT(line[std::string(mode) + "_peak_memory_mib"].get<double>(), 0.0) << mode;
+    }
+    // Training's FLOPs are 3x inference's per image: the TFLOP/s ratio is 3x the images/s ratio.
+    const double flop_ratio = (line["train_tflops"].get<double>() / line["train_images_per_sec"].get<double>()) /
+                              (line["infer_tflops"].get<double>() / line["infer_images_per_sec"].get<double>());
+    EXPECT_NEAR(flop_ratio, 3.0, 1e-6);
+  }
+  EXPECT_EQ(measured, families);
+
+  const std::vector<store::BenchRow> rows = bench::load_bench_file(rows_file);
+  EXPECT_EQ(rows.size(), 2 * families.size());
+  const std::string compared = testing::run_command(
+      trainbench_command("compare '" + rows_file.string() + "' '" + rows_file.string() + "' -o json"), &code);
+  ASSERT_EQ(code, 0) << compared;
+  EXPECT_EQ(nlohmann::json::parse(compared)["pairs"].size(), 2 * families.size()) << compared;
+  // The report of the rows charts achieved TFLOP/s, the rate that compares across families.
+  const fs::path report = dir / "report.md";
+  const std::string reported = testing::run_command(
+      trainbench_command("report --bench '" + rows_file.string() + "' -o '" + report.string() + "' 2>&1"), &code);
+  ASSERT_EQ(code, 0) << reported;
+  EXPECT_NE(testing::read_text_file(report).find("Achieved TFLOP/s"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir / "report_files" / "bench-tflops.svg"));
+
+  const std::string refused =
+      testing::run_command(trainbench_command("bench --profile --model resnet18 --amp bf16 --no-db 2>&1"), &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(refused.find("drop --model, --amp"), std::string::npos) << refused;
 }
 
 }  // namespace
