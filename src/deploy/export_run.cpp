@@ -4,8 +4,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "deploy/vit_onnx.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
+#include "models/vision_transformer.h"
 #include "train/trained_model.h"
 #include "weights/model_card.h"
 #include "weights/state_dict.h"
@@ -13,15 +15,24 @@
 namespace trainbench::deploy {
 namespace fs = std::filesystem;
 
+namespace {
+
+// A tensor's values on the host, row-major float32.
+HostTensor host_tensor(const torch::Tensor& tensor) {
+  const torch::Tensor values = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  HostTensor out;
+  out.shape.assign(values.sizes().begin(), values.sizes().end());
+  const float* data = values.data_ptr<float>();
+  out.values.assign(data, data + values.numel());
+  return out;
+}
+
+}  // namespace
+
 HostWeights host_weights(models::Classifier& model) {
   HostWeights host;
   for (const auto& [name, tensor] : weights::state_dict(model)) {
-    if (!tensor.is_floating_point()) continue;
-    const torch::Tensor values = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    HostTensor& out = host[name];
-    out.shape.assign(values.sizes().begin(), values.sizes().end());
-    const float* data = values.data_ptr<float>();
-    out.values.assign(data, data + values.numel());
+    if (tensor.is_floating_point()) host[name] = host_tensor(tensor);
   }
   return host;
 }
@@ -88,12 +99,24 @@ ExportResult export_onnx(const ExportRequest& request) {
 
 OnnxModel classifier_to_onnx(models::Classifier& model, const ModelInterface& interface,
                              const OnnxExportOptions& options) {
-  if (dynamic_cast<models::ResNet*>(&model) == nullptr) {
-    throw UsageError("ONNX export lowers the ResNet family only, so far; " + model.architecture() +
-                     " exports to safetensors (--out FILE.safetensors), which timm and trainbench load");
+  if (dynamic_cast<models::ResNet*>(&model) != nullptr) {
+    return resnet_to_onnx(models::find_resnet_config(model.architecture()), host_weights(model), interface, options,
+                          TRAINBENCH_VERSION);
   }
-  return resnet_to_onnx(models::find_resnet_config(model.architecture()), host_weights(model), interface, options,
-                        TRAINBENCH_VERSION);
+  if (auto* vit = dynamic_cast<models::VisionTransformer*>(&model)) {
+    // The graph has one image size: its position embeddings, resampled from
+    // the native grid as the model's forward pass would at that size.
+    HostWeights weights = host_weights(model);
+    const models::VisionTransformerConfig& config = *models::find_vision_transformer_config(model.architecture());
+    if (interface.image_size % config.patch == 0) {
+      const std::int64_t grid = interface.image_size / config.patch;
+      torch::NoGradGuard no_grad;
+      weights["pos_embed"] = host_tensor(vit->position_embeddings(grid, grid));
+    }
+    return vit_to_onnx(config, weights, interface, options, TRAINBENCH_VERSION);
+  }
+  throw UsageError("ONNX export lowers the ResNet and ViT families, so far; " + model.architecture() +
+                   " exports to safetensors (--out FILE.safetensors), which timm and trainbench load");
 }
 
 ExportFormat resolve_export_format(const std::string& format, const fs::path& out) {

@@ -13,11 +13,8 @@
 namespace trainbench::models {
 namespace {
 
-// LayerNorm's eps in timm's ViTs and torchvision's.
-constexpr double kLayerNormEps = 1e-6;
-
 torch::nn::LayerNorm layer_norm(int dim) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kLayerNormEps));
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kVisionTransformerLayerNormEps));
 }
 
 // timm's Attention: one linear layer makes queries, keys and values for all
@@ -67,14 +64,6 @@ struct BlockImpl : torch::nn::Module {
 TORCH_MODULE(Block);
 
 }  // namespace
-
-const std::vector<VisionTransformerConfig>& vision_transformer_configs() {
-  static const std::vector<VisionTransformerConfig> configs = {
-      {"vit_small_patch16_224", 384, 12, 6, 1536, 16, 224},
-      {"vit_base_patch16_224", 768, 12, 12, 3072, 16, 224},
-  };
-  return configs;
-}
 
 VisionTransformer::VisionTransformer(const VisionTransformerConfig& config, int num_classes)
     : config_(config), num_classes_(num_classes) {

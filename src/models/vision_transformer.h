@@ -20,21 +20,9 @@
 #include <vector>
 
 #include "models/classifier.h"
+#include "models/vision_transformer_config.h"
 
 namespace trainbench::models {
-
-struct VisionTransformerConfig {
-  std::string architecture;  // "vit_small_patch16_224", ...
-  int dim = 384;             // embedding width
-  int depth = 12;            // blocks
-  int heads = 6;
-  int mlp_dim = 1536;        // 4 x dim
-  int patch = 16;
-  int native_image_size = 224;
-};
-
-// vit_small_patch16_224 and vit_base_patch16_224, in `--model` order.
-const std::vector<VisionTransformerConfig>& vision_transformer_configs();
 
 class VisionTransformer : public Classifier {
  public:
@@ -45,9 +33,12 @@ class VisionTransformer : public Classifier {
   int num_classes() const override { return num_classes_; }
   std::string head_name() const override { return "head"; }
 
- private:
-  // The position embeddings for a grid of `rows` x `columns` patches.
+  // The position embeddings for a grid of `rows` x `columns` patches: the
+  // learned ones at the native grid, resampled otherwise (what an ONNX
+  // graph of a fixed size bakes in).
   torch::Tensor position_embeddings(std::int64_t rows, std::int64_t columns) const;
+
+ private:
   void initialize_weights();
 
   VisionTransformerConfig config_;
