@@ -13,7 +13,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
   dist/launch_environment.cpp dist/local_launcher.cpp dist/network_checks.cpp
-  deploy/onnx_lowering.cpp deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
+  deploy/onnx_library_check.cpp deploy/onnx_lowering.cpp deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
   deploy/vit_onnx.cpp
   data/data_verify.cpp data/fashion_mnist.cpp data/file_read.cpp data/image_codec.cpp data/image_folder.cpp
   data/image_limits.cpp data/resize_pad.cpp data/shard.cpp data/skipped_files.cpp data/synth.cpp data/synth_canvas.cpp

@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "deploy/onnx_library_check.h"
 #include "deploy/vit_onnx.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
@@ -82,6 +83,7 @@ ExportResult export_onnx(const ExportRequest& request) {
   // The card travels inside the file too: a runtime's metadata API shows it.
   model.metadata.emplace_back("trainbench.model_card", card_json.dump());
   const std::string bytes = serialize_model(model);
+  const bool checked = check_with_onnx_library(bytes, interface.num_classes);  // before anything is written
   std::error_code error;
   if (!request.out.parent_path().empty()) fs::create_directories(request.out.parent_path(), error);
   core::write_file_atomically(request.out, bytes);
@@ -92,7 +94,9 @@ ExportResult export_onnx(const ExportRequest& request) {
   return {request.out, card_path,
           card.architecture + " as ONNX opset " + std::to_string(model.opset) + ", " + type_name(request.onnx.dtype) +
               ", " + form + (request.onnx.fold_batch_norm ? ", batch norm folded" : "") + ", " +
-              std::to_string(model.graph.nodes.size()) + " nodes, " + std::to_string(bytes.size() / 1024) + " KiB"};
+              std::to_string(model.graph.nodes.size()) + " nodes, " + std::to_string(bytes.size() / 1024) + " KiB, " +
+              (checked ? "checked by ONNX's checker and shape inference"
+                       : "not checked by ONNX's library (this build has none: libonnx-dev)")};
 }
 
 }  // namespace

@@ -25,9 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using testing::OnnxJob;
 
-constexpr int kClasses = 5;
-constexpr int kImageSize = 32;
-constexpr double kTolerance = 1e-4;
+constexpr int kVitClasses = 5;
+constexpr int kVitImageSize = 32;
+constexpr double kVitTolerance = 1e-4;
 
 void write_onnx(const fs::path& path, const OnnxModel& model) {
   const std::string bytes = serialize_model(model);
@@ -37,7 +37,7 @@ void write_onnx(const fs::path& path, const OnnxModel& model) {
 TEST(VisionTransformerOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndBothLayerNormLowerings) {
   testing::TempDir dir;
   torch::manual_seed(3);
-  std::shared_ptr<models::Classifier> model = models::create_model("vit_small_patch16_224", kClasses);
+  std::shared_ptr<models::Classifier> model = models::create_model("vit_small_patch16_224", kVitClasses);
   {
     // The class token and LayerNorms away from their initial values, so a
     // misplaced one shows.
@@ -47,14 +47,14 @@ TEST(VisionTransformerOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndBothLayerNorm
     }
   }
   model->eval();
-  const torch::Tensor pixels = torch::randint(0, 256, {4, kImageSize, kImageSize, 3}, torch::kUInt8);
+  const torch::Tensor pixels = torch::randint(0, 256, {4, kVitImageSize, kVitImageSize, 3}, torch::kUInt8);
   const torch::Tensor images = data::normalize_batch(pixels, torch::MemoryFormat::Contiguous).contiguous();
   torch::Tensor logits;
   {
     torch::NoGradGuard no_grad;
     logits = model->forward(images);
   }
-  const ModelInterface interface{kImageSize, data::kImageNetMean, data::kImageNetStd, kClasses};
+  const ModelInterface interface{kVitImageSize, data::kImageNetMean, data::kImageNetStd, kVitClasses};
   struct Expectation {
     std::string label;
     torch::Tensor reference;
@@ -89,10 +89,10 @@ TEST(VisionTransformerOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndBothLayerNorm
     std::string error;
     const torch::Tensor from_onnxruntime = testing::output_tensor(results.onnxruntime[i], &error);
     EXPECT_EQ(error, "") << "ONNX Runtime";
-    EXPECT_TRUE(testing::outputs_agree(from_onnxruntime, expected[i].reference, kTolerance)) << "ONNX Runtime";
+    EXPECT_TRUE(testing::outputs_agree(from_onnxruntime, expected[i].reference, kVitTolerance)) << "ONNX Runtime";
     const torch::Tensor from_opencv = testing::output_tensor(results.opencv[i], &error);
     std::printf("%s: OpenCV 4.6 %s\n", expected[i].label.c_str(),
-                error.empty() ? (testing::outputs_agree(from_opencv, expected[i].reference, kTolerance) ? "agrees"
+                error.empty() ? (testing::outputs_agree(from_opencv, expected[i].reference, kVitTolerance) ? "agrees"
                                                                                                         : "disagrees")
                               : ("cannot run it: " + error.substr(0, 160)).c_str());
   }
@@ -101,15 +101,15 @@ TEST(VisionTransformerOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndBothLayerNorm
 // The graph is for one size: an image size that is no multiple of the patch
 // is refused by name, and the weights are checked as for ResNets.
 TEST(VisionTransformerOnnx, ASizeOffThePatchGridAndWrongWeightsAreRefused) {
-  std::shared_ptr<models::Classifier> model = models::create_model("vit_small_patch16_224", kClasses);
-  const ModelInterface interface{30, data::kImageNetMean, data::kImageNetStd, kClasses};
+  std::shared_ptr<models::Classifier> model = models::create_model("vit_small_patch16_224", kVitClasses);
+  const ModelInterface interface{30, data::kImageNetMean, data::kImageNetStd, kVitClasses};
   EXPECT_THROW(classifier_to_onnx(*model, interface, {}), ModelError);
   HostWeights weights = host_weights(*model);
   weights.erase("blocks.3.attn.qkv.weight");
   weights["head.bias"].shape = {7};
   try {
     vit_to_onnx(*models::find_vision_transformer_config("vit_small_patch16_224"), weights,
-                {224, data::kImageNetMean, data::kImageNetStd, kClasses}, {}, "test");
+                {224, data::kImageNetMean, data::kImageNetStd, kVitClasses}, {}, "test");
     FAIL() << "expected ModelError";
   } catch (const ModelError& error) {
     const std::string message = error.what();
