@@ -150,7 +150,31 @@ std::string GraphBuilder::layer_norm(const std::string& x, const std::string& pr
   return node("Add", prefix, {node("Mul", prefix + ".scaled", {normalised, scale}), shift});
 }
 
+std::string GraphBuilder::layer_norm_2d(const std::string& x, const std::string& prefix, int channels, double eps) {
+  const std::string nhwc = transpose(x, prefix + ".nhwc", {0, 2, 3, 1});
+  return transpose(layer_norm(nhwc, prefix, channels, eps), prefix + ".nchw", {0, 3, 1, 2});
+}
+
+std::string GraphBuilder::global_average_pool(const std::string& x, const std::string& name) {
+  return node("GlobalAveragePool", name, {x});
+}
+
 std::string GraphBuilder::relu(const std::string& x) { return node("Relu", x + ".relu", {x}); }
+
+std::string GraphBuilder::sigmoid(const std::string& x) { return node("Sigmoid", x + ".sigmoid", {x}); }
+
+std::string GraphBuilder::silu(const std::string& x) { return node("Mul", x + ".silu", {x, sigmoid(x)}); }
+
+std::string GraphBuilder::hard_sigmoid(const std::string& x) {
+  // clamp(x / 6 + 1/2, 0, 1) = relu6(x + 3) / 6; HardSigmoid's default alpha is 0.2.
+  return node("HardSigmoid", x + ".hard_sigmoid", {x},
+              {float_attribute("alpha", 1.0f / 6.0f), float_attribute("beta", 0.5f)});
+}
+
+std::string GraphBuilder::hard_swish(const std::string& x) {
+  // HardSwish is an operator from opset 14 only; this product runs at 13 too.
+  return node("Mul", x + ".hard_swish", {x, hard_sigmoid(x)});
+}
 
 std::string GraphBuilder::gelu(const std::string& x) {
   const std::string erf = node("Erf", x + ".gelu_erf", {node("Div", x + ".gelu_div", {x, scalar(std::sqrt(2.0f))})});
@@ -160,6 +184,10 @@ std::string GraphBuilder::gelu(const std::string& x) {
 
 std::string GraphBuilder::add(const std::string& a, const std::string& b, const std::string& name) {
   return node("Add", name, {a, b});
+}
+
+std::string GraphBuilder::mul(const std::string& a, const std::string& b, const std::string& name) {
+  return node("Mul", name, {a, b});
 }
 
 std::string GraphBuilder::scalar(float value) {

@@ -106,10 +106,21 @@ class GraphBuilder {
   // formula below that.
   std::string layer_norm(const std::string& x, const std::string& prefix, int dim, double eps);
 
+  // LayerNorm over the channels of an NCHW map (timm's LayerNorm2d): on its
+  // NHWC transpose, and back.
+  std::string layer_norm_2d(const std::string& x, const std::string& prefix, int channels, double eps);
+  // The mean of each channel, [n, c, 1, 1].
+  std::string global_average_pool(const std::string& x, const std::string& name);
+
   // ---- activations and arithmetic ----
   std::string relu(const std::string& x);
-  std::string gelu(const std::string& x);  // exact: x * (1 + erf(x / sqrt 2)) / 2
+  std::string gelu(const std::string& x);          // exact: x * (1 + erf(x / sqrt 2)) / 2
+  std::string sigmoid(const std::string& x);
+  std::string silu(const std::string& x);          // x * sigmoid(x)
+  std::string hard_sigmoid(const std::string& x);  // relu6(x + 3) / 6, PyTorch's and timm's
+  std::string hard_swish(const std::string& x);    // x * hard_sigmoid(x)
   std::string add(const std::string& a, const std::string& b, const std::string& name);
+  std::string mul(const std::string& a, const std::string& b, const std::string& name);
   // A scalar of the export's dtype, one initializer per distinct value.
   std::string scalar(float value);
 

@@ -70,7 +70,7 @@ OnnxModel resnet_to_onnx(const models::ResNetConfig& config, const HostWeights& 
         x = residual_block(g, config, x, prefix, &width, planes, block == 0 ? stride : 1, block == 0);
       }
     }
-    x = g.node("GlobalAveragePool", "global_pool", {x});
+    x = g.global_average_pool(x, "global_pool");
     x = g.node("Flatten", "flatten", {x}, {int_attribute("axis", 1)});
     return g.gemm(x, "fc", width, interface.num_classes);
   };
