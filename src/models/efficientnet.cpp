@@ -1,6 +1,5 @@
 #include "models/efficientnet.h"
 
-#include <torch/nn/functional/dropout.h>
 #include <torch/torch.h>
 
 namespace trainbench::models {
@@ -28,25 +27,18 @@ constexpr int kEfficientNetHeadChannels = 1280;
 }  // namespace
 
 EfficientNet::EfficientNet(int num_classes, const MobileNetOptions& options)
-    : num_classes_(num_classes), options_(options) {
-  conv_stem_ = register_module("conv_stem", mobile_conv(3, kEfficientNetStemChannels, 3, 2));
-  bn1_ = register_module("bn1", mobile_batch_norm(kEfficientNetStemChannels, options));
-  // Squeeze-excite from the block's input width, with the block's SiLU and a sigmoid gate.
-  const SqueezeExciteRule se_rule{/*from_expanded_width=*/false, Activation::kIdentity, Activation::kSigmoid};
-  blocks_ = build_mobile_blocks(*this, kEfficientNetStemChannels, efficientnet_b0_stages(), se_rule, options);
-  conv_head_ = register_module("conv_head", mobile_conv(blocks_.out_channels, kEfficientNetHeadChannels, 1));
+    // Squeeze-excite from the block's input width, with the block's SiLU and a sigmoid gate.
+    : MobileClassifier(kArchitecture, num_classes, options, kEfficientNetStemChannels, Activation::kSiLU,
+                       efficientnet_b0_stages(),
+                       {/*from_expanded_width=*/false, Activation::kIdentity, Activation::kSigmoid}) {
+  conv_head_ = register_module("conv_head", mobile_conv(block_channels(), kEfficientNetHeadChannels, 1));
   bn2_ = register_module("bn2", mobile_batch_norm(kEfficientNetHeadChannels, options));
-  classifier_ = register_module("classifier", torch::nn::Linear(kEfficientNetHeadChannels, num_classes));
-  initialize_mobile_weights(*this);
+  add_classifier(kEfficientNetHeadChannels);
 }
 
 torch::Tensor EfficientNet::forward(torch::Tensor images) {
-  torch::Tensor x = torch::silu(bn1_(conv_stem_(images)));
-  x = blocks_.forward(x);
-  x = torch::silu(bn2_(conv_head_(x)));
-  x = x.mean({2, 3});
-  x = torch::dropout(x, options_.drop_rate, is_training());
-  return classifier_(x);
+  const torch::Tensor x = torch::silu(bn2_(conv_head_(stem_and_blocks(images))));
+  return classify(x.mean({2, 3}));
 }
 
 }  // namespace trainbench::models

@@ -44,7 +44,8 @@ class SqueezeExciteImpl : public nn::Module {
 };
 TORCH_MODULE(SqueezeExcite);
 
-// What every block is built from besides its own shape.
+// What every block is built from besides its own shape; the pointers are
+// read during construction only.
 struct MobileBlockArgs {
   int in, out, kernel, stride;
   double expansion;
@@ -53,7 +54,20 @@ struct MobileBlockArgs {
   const SqueezeExciteRule* se_rule;
   const MobileNetOptions* options;
   double drop_path_rate;
-  bool has_skip() const { return stride == 1 && in == out; }
+};
+
+// What a ds or ir block needs in its forward pass besides its modules.
+struct ResidualBranch {
+  explicit ResidualBranch(const MobileBlockArgs& args)
+      : activation(args.activation), skip(args.stride == 1 && args.in == args.out), drop_path_rate(args.drop_path_rate) {}
+  // The branch plus the block's input (after stochastic depth) when the
+  // shapes allow; the branch alone when they do not.
+  torch::Tensor output(const torch::Tensor& branch, const torch::Tensor& input, bool training) const {
+    return skip ? drop_path(branch, drop_path_rate, training) + input : branch;
+  }
+  Activation activation;
+  bool skip;
+  double drop_path_rate;
 };
 
 // timm's ConvBnAct ("cn"): conv, bn1 and the activation; no skip.
@@ -70,12 +84,6 @@ class ConvBnActBlockImpl : public MobileBlockImpl {
  private:
   Activation activation_;
 };
-
-// The residual add shared by the ds and ir blocks.
-torch::Tensor add_residual(const torch::Tensor& branch, const torch::Tensor& shortcut, const MobileBlockArgs& args,
-                           bool training) {
-  return args.has_skip() ? drop_path(branch, args.drop_path_rate, training) + shortcut : branch;
-}
 
 SqueezeExcite make_squeeze_excite(nn::Module& block, int channels, const MobileBlockArgs& args) {
   if (args.se_channels == 0) return SqueezeExcite{nullptr};
@@ -94,11 +102,11 @@ class DepthwiseSeparableBlockImpl : public MobileBlockImpl {
         se(make_squeeze_excite(*this, args.in, args)),
         conv_pw(register_module("conv_pw", mobile_conv(args.in, args.out, 1))),
         bn2(register_module("bn2", mobile_batch_norm(args.out, *args.options))),
-        args_(args) {}
+        branch_(args) {}
   torch::Tensor forward(torch::Tensor x) override {
-    torch::Tensor y = activate(bn1(conv_dw(x)), args_.activation);
+    torch::Tensor y = activate(bn1(conv_dw(x)), branch_.activation);
     if (se) y = se(y);
-    return add_residual(bn2(conv_pw(y)), x, args_, is_training());
+    return branch_.output(bn2(conv_pw(y)), x, is_training());
   }
   nn::Conv2d conv_dw;
   BatchNorm2d bn1;
@@ -107,7 +115,7 @@ class DepthwiseSeparableBlockImpl : public MobileBlockImpl {
   BatchNorm2d bn2;
 
  private:
-  MobileBlockArgs args_;
+  ResidualBranch branch_;
 };
 
 // timm's InvertedResidual ("ir", MBConv): pointwise expansion conv-bn-act,
@@ -123,12 +131,12 @@ class InvertedResidualBlockImpl : public MobileBlockImpl {
         se(make_squeeze_excite(*this, mid, args)),
         conv_pwl(register_module("conv_pwl", mobile_conv(mid, args.out, 1))),
         bn3(register_module("bn3", mobile_batch_norm(args.out, *args.options))),
-        args_(args) {}
+        branch_(args) {}
   torch::Tensor forward(torch::Tensor x) override {
-    torch::Tensor y = activate(bn1(conv_pw(x)), args_.activation);
-    y = activate(bn2(conv_dw(y)), args_.activation);
+    torch::Tensor y = activate(bn1(conv_pw(x)), branch_.activation);
+    y = activate(bn2(conv_dw(y)), branch_.activation);
     if (se) y = se(y);
-    return add_residual(bn3(conv_pwl(y)), x, args_, is_training());
+    return branch_.output(bn3(conv_pwl(y)), x, is_training());
   }
   nn::Conv2d conv_pw;
   BatchNorm2d bn1;
@@ -139,7 +147,7 @@ class InvertedResidualBlockImpl : public MobileBlockImpl {
   BatchNorm2d bn3;
 
  private:
-  MobileBlockArgs args_;
+  ResidualBranch branch_;
 };
 
 // timm's squeeze-excite width for a block of `width` channels at its depthwise conv.

@@ -31,24 +31,18 @@ constexpr int kMobileNetV3HeadChannels = 1280;
 }  // namespace
 
 MobileNetV3::MobileNetV3(int num_classes, const MobileNetOptions& options)
-    : num_classes_(num_classes), options_(options) {
-  conv_stem_ = register_module("conv_stem", mobile_conv(3, kMobileNetV3StemChannels, 3, 2));
-  bn1_ = register_module("bn1", mobile_batch_norm(kMobileNetV3StemChannels, options));
-  // Squeeze-excite from the expanded width (a multiple of 8), ReLU, hard-sigmoid gate.
-  const SqueezeExciteRule se_rule{/*from_expanded_width=*/true, Activation::kReLU, Activation::kHardSigmoid};
-  blocks_ = build_mobile_blocks(*this, kMobileNetV3StemChannels, mobilenetv3_large_stages(), se_rule, options);
-  conv_head_ = register_module("conv_head", mobile_conv(blocks_.out_channels, kMobileNetV3HeadChannels, 1, 1, 1, /*bias=*/true));
-  classifier_ = register_module("classifier", torch::nn::Linear(kMobileNetV3HeadChannels, num_classes));
-  initialize_mobile_weights(*this);
+    // Squeeze-excite from the expanded width (a multiple of 8), ReLU, hard-sigmoid gate.
+    : MobileClassifier(kArchitecture, num_classes, options, kMobileNetV3StemChannels, Activation::kHardSwish,
+                       mobilenetv3_large_stages(),
+                       {/*from_expanded_width=*/true, Activation::kReLU, Activation::kHardSigmoid}) {
+  conv_head_ = register_module("conv_head",
+                               mobile_conv(block_channels(), kMobileNetV3HeadChannels, 1, 1, 1, /*bias=*/true));
+  add_classifier(kMobileNetV3HeadChannels);
 }
 
 torch::Tensor MobileNetV3::forward(torch::Tensor images) {
-  torch::Tensor x = torch::hardswish(bn1_(conv_stem_(images)));
-  x = blocks_.forward(x);
-  x = x.mean({2, 3}, /*keepdim=*/true);
-  x = torch::hardswish(conv_head_(x)).flatten(1);
-  x = torch::dropout(x, options_.drop_rate, is_training());
-  return classifier_(x);
+  const torch::Tensor pooled = stem_and_blocks(images).mean({2, 3}, /*keepdim=*/true);
+  return classify(torch::hardswish(conv_head_(pooled)).flatten(1));
 }
 
 }  // namespace trainbench::models
