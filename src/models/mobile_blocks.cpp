@@ -1,11 +1,10 @@
 #include "models/mobile_blocks.h"
 
-#include <torch/nn/init.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
-#include <string>
 
 namespace trainbench::models {
 namespace {
