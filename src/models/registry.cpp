@@ -22,9 +22,9 @@ const std::vector<ModelInfo>& model_catalog() {
                         config.architecture == "vit_small_patch16_224"});
     }
     models.push_back({EfficientNet::kArchitecture, "EfficientNet", 224,
-                      "depthwise convolutions, squeeze-and-excitation, SiLU"});
+                      "depthwise convolutions, squeeze-and-excitation, SiLU", /*represents_family=*/true});
     models.push_back({MobileNetV3::kArchitecture, "MobileNetV3", 224,
-                      "depthwise convolutions, hard-swish, squeeze-and-excitation"});
+                      "depthwise convolutions, hard-swish, squeeze-and-excitation", /*represents_family=*/true});
     return models;
   }();
   return catalog;
