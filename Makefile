@@ -60,9 +60,13 @@ SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return_
 # - Sizes/VisionTransformerParity.*, TrainCommand.AVisionTransformer*: ViT-S
 #   and ViT-B against torchvision, and a ViT trained from scratch. The ViT
 #   runs under ASan in VisionTransformer.* (forward at two sizes, counts).
+# - EfficientNetParity.*, MobileNetV3Parity.*, TrainCommand.EfficientNetAnd*:
+#   the two against torchvision, and both trained from scratch. Their blocks
+#   run under ASan in EfficientNet.* and MobileNetV3.* (counts, a bf16
+#   training step, channels-last).
 # CTest runs the suite in GoogleTest shards (tests/CMakeLists.txt), so the
 # filter is GoogleTest's, read from the environment by every shard.
-SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu:Sizes/VisionTransformerParity.*:TrainCommand.AVisionTransformer*
+SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu:Sizes/VisionTransformerParity.*:TrainCommand.AVisionTransformer*:EfficientNetParity.*:MobileNetV3Parity.*:TrainCommand.EfficientNetAnd*
 
 .PHONY: setup setup-run configure build run test fuzz-test sanitize-test clean
 

@@ -34,7 +34,10 @@ struct AllReduceSum : torch::autograd::Function<AllReduceSum> {
 
 }  // namespace
 
-BatchNorm2dImpl::BatchNorm2dImpl(std::int64_t features) : features(features) { reset(); }
+BatchNorm2dImpl::BatchNorm2dImpl(std::int64_t features, double eps, double momentum)
+    : features(features), eps(eps), momentum(momentum) {
+  reset();
+}
 
 void BatchNorm2dImpl::reset() {
   // The order of torch::nn::BatchNorm2d: parameters, then buffers.
@@ -46,7 +49,7 @@ void BatchNorm2dImpl::reset() {
 }
 
 void BatchNorm2dImpl::pretty_print(std::ostream& stream) const {
-  stream << "BatchNorm2d(" << features << ", eps=" << kEps << ", momentum=" << kMomentum
+  stream << "BatchNorm2d(" << features << ", eps=" << eps << ", momentum=" << momentum
          << (sync_ ? ", synchronized" : "") << ")";
 }
 
@@ -57,7 +60,7 @@ torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor& input) {
     torch::NoGradGuard no_grad;
     num_batches_tracked += 1;
   }
-  return torch::batch_norm(input, weight, bias, running_mean, running_var, is_training(), kMomentum, kEps,
+  return torch::batch_norm(input, weight, bias, running_mean, running_var, is_training(), momentum, eps,
                            at::globalContext().userEnabledCuDNN());
 }
 
@@ -90,10 +93,10 @@ torch::Tensor BatchNorm2dImpl::synchronized_forward(const torch::Tensor& input) 
     torch::NoGradGuard no_grad;
     num_batches_tracked += 1;
     const torch::Tensor unbiased = m2 / (total - 1);
-    running_mean.mul_(1 - kMomentum).add_(mean.detach().to(running_mean.dtype()), kMomentum);
-    running_var.mul_(1 - kMomentum).add_(unbiased.detach().to(running_var.dtype()), kMomentum);
+    running_mean.mul_(1 - momentum).add_(mean.detach().to(running_mean.dtype()), momentum);
+    running_var.mul_(1 - momentum).add_(unbiased.detach().to(running_var.dtype()), momentum);
   }
-  torch::Tensor y = (x - mean.view({1, channels, 1, 1})) * torch::rsqrt(variance + kEps).view({1, channels, 1, 1});
+  torch::Tensor y = (x - mean.view({1, channels, 1, 1})) * torch::rsqrt(variance + eps).view({1, channels, 1, 1});
   y = y * weight.view({1, channels, 1, 1}) + bias.view({1, channels, 1, 1});
   return y.to(input.scalar_type());
 }

@@ -28,10 +28,11 @@ class StatisticsSync {
 // LibTorch's BatchNorm2d cannot be subclassed against Debian's LibTorch (its
 // base template's virtuals are not exported), so this is a module of its own
 // with the same parameters, buffers, names, order and defaults (eps 1e-5,
-// momentum 0.1, affine, tracking running statistics).
+// momentum 0.1, affine, tracking running statistics). Momentum is PyTorch's:
+// running = (1 - momentum) * running + momentum * batch statistic.
 class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
  public:
-  explicit BatchNorm2dImpl(std::int64_t features);
+  explicit BatchNorm2dImpl(std::int64_t features, double eps = kEps, double momentum = kMomentum);
   void reset() override;
   void pretty_print(std::ostream& stream) const override;
   // torch.nn.BatchNorm2d's, except in training with a sync of more than one
@@ -42,6 +43,7 @@ class BatchNorm2dImpl : public torch::nn::Cloneable<BatchNorm2dImpl> {
   static constexpr double kEps = 1e-5;
   static constexpr double kMomentum = 0.1;
   std::int64_t features;
+  double eps, momentum;
   torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
  private:

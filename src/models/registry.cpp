@@ -1,6 +1,8 @@
 #include "models/registry.h"
 
 #include "core/error.h"
+#include "models/efficientnet.h"
+#include "models/mobilenet_v3.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
 #include "models/vision_transformer.h"
@@ -19,6 +21,10 @@ const std::vector<ModelInfo>& model_catalog() {
                         "matrix products, attention softmax, LayerNorm, GELU",
                         config.architecture == "vit_small_patch16_224"});
     }
+    models.push_back({EfficientNet::kArchitecture, "EfficientNet", 224,
+                      "depthwise convolutions, squeeze-and-excitation, SiLU", /*represents_family=*/true});
+    models.push_back({MobileNetV3::kArchitecture, "MobileNetV3", 224,
+                      "depthwise convolutions, hard-swish, squeeze-and-excitation", /*represents_family=*/true});
     return models;
   }();
   return catalog;
@@ -38,6 +44,8 @@ std::shared_ptr<Classifier> create_model(const std::string& name, int num_classe
   for (const ResNetConfig& config : resnet_configs()) {
     if (config.architecture == name) return std::make_shared<ResNet>(config, num_classes);
   }
+  if (name == EfficientNet::kArchitecture) return std::make_shared<EfficientNet>(num_classes);
+  if (name == MobileNetV3::kArchitecture) return std::make_shared<MobileNetV3>(num_classes);
   std::string known;
   for (const std::string& model : model_names()) known += (known.empty() ? "" : ", ") + model;
   throw ModelError("unknown model '" + name + "'; available: " + known);

@@ -39,9 +39,12 @@
 #include "train/grad_scaler.h"
 #include "train/model_weights.h"
 #include "train/one_cycle.h"
+#include "train/progress_bar.h"
 #include "train/resume_state.h"
 #include "train/run_folder.h"
+#include "train/run_summary.h"
 #include "weights/state_dict.h"
+#include "train/train_config.h"
 #include "train/train_step.h"
 
 namespace trainbench::train {

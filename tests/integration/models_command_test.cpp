@@ -45,6 +45,14 @@ TEST(ModelsCommand, ListsEveryModelWithItsPublishedParametersAndFlops) {
   EXPECT_EQ(vit_small["parameters"], 22050664);
   EXPECT_NEAR(vit_small["forward_flops_per_image"].get<double>() / 2e9, 4.6, 0.05);
   EXPECT_NEAR(row_of(rows, "vit_base_patch16_224")["forward_flops_per_image"].get<double>() / 2e9, 17.6, 0.1);
+  // timm's tables: efficientnet_b0 0.39 GMACs and 5.29M parameters, mobilenetv3_large_100 0.22 and
+  // 5.48M; torchvision's models under hooks on every conv and linear layer: 0.7716 and 0.4332 GFLOPs.
+  const nlohmann::json& efficientnet = row_of(rows, "efficientnet_b0");
+  EXPECT_EQ(efficientnet["family"], "EfficientNet");
+  EXPECT_EQ(efficientnet["parameters"], 5288548);
+  EXPECT_NEAR(efficientnet["forward_flops_per_image"].get<double>() / 1e9, 0.7716, 0.001);
+  EXPECT_EQ(row_of(rows, "mobilenetv3_large_100")["parameters"], 5483032);
+  EXPECT_NEAR(row_of(rows, "mobilenetv3_large_100")["forward_flops_per_image"].get<double>() / 1e9, 0.4332, 0.001);
 
   // At another size and head: FLOPs follow the pixels ((128 / 224)^2, every
   // feature map dividing evenly), the head shrinks to 10 ways.
