@@ -43,22 +43,19 @@ class SqueezeExciteImpl : public nn::Module {
 };
 TORCH_MODULE(SqueezeExcite);
 
-// What every block is built from besides its own shape; the pointers are
-// read during construction only.
+// What every block is built from: its shape, and the options its batch
+// norms and stochastic depth take (read during construction only).
 struct MobileBlockArgs {
-  int in, out, kernel, stride;
-  double expansion;
-  Activation activation;
-  int se_channels;  // 0: no squeeze-excite
-  const SqueezeExciteRule* se_rule;
-  const MobileNetOptions* options;
-  double drop_path_rate;
+  const MobileBlockShape& shape;
+  const MobileNetOptions& options;
 };
 
 // What a ds or ir block needs in its forward pass besides its modules.
 struct ResidualBranch {
   explicit ResidualBranch(const MobileBlockArgs& args)
-      : activation(args.activation), skip(args.stride == 1 && args.in == args.out), drop_path_rate(args.drop_path_rate) {}
+      : activation(args.shape.activation),
+        skip(args.shape.skip),
+        drop_path_rate(args.options.drop_path_rate * args.shape.depth_fraction) {}
   // The branch plus the block's input (after stochastic depth) when the
   // shapes allow; the branch alone when they do not.
   torch::Tensor output(const torch::Tensor& branch, const torch::Tensor& input, bool training) const {
@@ -73,9 +70,9 @@ struct ResidualBranch {
 class ConvBnActBlockImpl : public MobileBlockImpl {
  public:
   explicit ConvBnActBlockImpl(const MobileBlockArgs& args)
-      : conv(register_module("conv", mobile_conv(args.in, args.out, args.kernel, args.stride))),
-        bn1(register_module("bn1", mobile_batch_norm(args.out, *args.options))),
-        activation_(args.activation) {}
+      : conv(register_module("conv", mobile_conv(args.shape.in, args.shape.out, args.shape.kernel, args.shape.stride))),
+        bn1(register_module("bn1", mobile_batch_norm(args.shape.out, args.options))),
+        activation_(args.shape.activation) {}
   torch::Tensor forward(torch::Tensor x) override { return activate(bn1(conv(x)), activation_); }
   nn::Conv2d conv;
   BatchNorm2d bn1;
@@ -84,11 +81,9 @@ class ConvBnActBlockImpl : public MobileBlockImpl {
   Activation activation_;
 };
 
-SqueezeExcite make_squeeze_excite(nn::Module& block, int channels, const MobileBlockArgs& args) {
-  if (args.se_channels == 0) return SqueezeExcite{nullptr};
-  const Activation activation =
-      args.se_rule->activation == Activation::kIdentity ? args.activation : args.se_rule->activation;
-  return block.register_module("se", SqueezeExcite(channels, args.se_channels, activation, args.se_rule->gate));
+SqueezeExcite make_squeeze_excite(nn::Module& block, const MobileBlockShape& shape) {
+  if (shape.se_channels == 0) return SqueezeExcite{nullptr};
+  return block.register_module("se", SqueezeExcite(shape.mid, shape.se_channels, shape.se_activation, shape.se_gate));
 }
 
 // timm's DepthwiseSeparableConv ("ds"): depthwise conv-bn-act, optional
@@ -96,11 +91,12 @@ SqueezeExcite make_squeeze_excite(nn::Module& block, int channels, const MobileB
 class DepthwiseSeparableBlockImpl : public MobileBlockImpl {
  public:
   explicit DepthwiseSeparableBlockImpl(const MobileBlockArgs& args)
-      : conv_dw(register_module("conv_dw", mobile_conv(args.in, args.in, args.kernel, args.stride, args.in))),
-        bn1(register_module("bn1", mobile_batch_norm(args.in, *args.options))),
-        se(make_squeeze_excite(*this, args.in, args)),
-        conv_pw(register_module("conv_pw", mobile_conv(args.in, args.out, 1))),
-        bn2(register_module("bn2", mobile_batch_norm(args.out, *args.options))),
+      : conv_dw(register_module("conv_dw", mobile_conv(args.shape.in, args.shape.in, args.shape.kernel,
+                                                       args.shape.stride, args.shape.in))),
+        bn1(register_module("bn1", mobile_batch_norm(args.shape.in, args.options))),
+        se(make_squeeze_excite(*this, args.shape)),
+        conv_pw(register_module("conv_pw", mobile_conv(args.shape.in, args.shape.out, 1))),
+        bn2(register_module("bn2", mobile_batch_norm(args.shape.out, args.options))),
         branch_(args) {}
   torch::Tensor forward(torch::Tensor x) override {
     torch::Tensor y = activate(bn1(conv_dw(x)), branch_.activation);
@@ -122,14 +118,15 @@ class DepthwiseSeparableBlockImpl : public MobileBlockImpl {
 // projection conv-bn.
 class InvertedResidualBlockImpl : public MobileBlockImpl {
  public:
-  InvertedResidualBlockImpl(const MobileBlockArgs& args, int mid)
-      : conv_pw(register_module("conv_pw", mobile_conv(args.in, mid, 1))),
-        bn1(register_module("bn1", mobile_batch_norm(mid, *args.options))),
-        conv_dw(register_module("conv_dw", mobile_conv(mid, mid, args.kernel, args.stride, mid))),
-        bn2(register_module("bn2", mobile_batch_norm(mid, *args.options))),
-        se(make_squeeze_excite(*this, mid, args)),
-        conv_pwl(register_module("conv_pwl", mobile_conv(mid, args.out, 1))),
-        bn3(register_module("bn3", mobile_batch_norm(args.out, *args.options))),
+  explicit InvertedResidualBlockImpl(const MobileBlockArgs& args)
+      : conv_pw(register_module("conv_pw", mobile_conv(args.shape.in, args.shape.mid, 1))),
+        bn1(register_module("bn1", mobile_batch_norm(args.shape.mid, args.options))),
+        conv_dw(register_module("conv_dw", mobile_conv(args.shape.mid, args.shape.mid, args.shape.kernel,
+                                                       args.shape.stride, args.shape.mid))),
+        bn2(register_module("bn2", mobile_batch_norm(args.shape.mid, args.options))),
+        se(make_squeeze_excite(*this, args.shape)),
+        conv_pwl(register_module("conv_pwl", mobile_conv(args.shape.mid, args.shape.out, 1))),
+        bn3(register_module("bn3", mobile_batch_norm(args.shape.out, args.options))),
         branch_(args) {}
   torch::Tensor forward(torch::Tensor x) override {
     torch::Tensor y = activate(bn1(conv_pw(x)), branch_.activation);
@@ -149,29 +146,15 @@ class InvertedResidualBlockImpl : public MobileBlockImpl {
   ResidualBranch branch_;
 };
 
-// timm's squeeze-excite width for a block of `width` channels at its depthwise conv.
-int squeeze_excite_channels(const BlockSpec& spec, const SqueezeExciteRule& rule, int width) {
-  if (spec.se_ratio <= 0) return 0;
-  if (rule.from_expanded_width) return make_divisible(width * spec.se_ratio);
-  // A ratio of the block's input width; Python's round (half to even), as
-  // nearbyint rounds by default.
-  const double expansion = spec.kind == MobileBlockKind::kInvertedResidual ? spec.expansion : 1.0;
-  return static_cast<int>(std::nearbyint(width * spec.se_ratio / expansion));
-}
-
-// The block a stage spec asks for, sized as timm's builder sizes it.
-std::shared_ptr<MobileBlockImpl> make_mobile_block(const BlockSpec& spec, MobileBlockArgs args) {
-  switch (spec.kind) {
+// The block a shape asks for.
+std::shared_ptr<MobileBlockImpl> make_mobile_block(const MobileBlockArgs& args) {
+  switch (args.shape.kind) {
     case MobileBlockKind::kConvBnAct:
       return std::make_shared<ConvBnActBlockImpl>(args);
     case MobileBlockKind::kDepthwiseSeparable:
-      args.se_channels = squeeze_excite_channels(spec, *args.se_rule, args.in);
       return std::make_shared<DepthwiseSeparableBlockImpl>(args);
-    case MobileBlockKind::kInvertedResidual: {
-      const int mid = make_divisible(args.in * spec.expansion);
-      args.se_channels = squeeze_excite_channels(spec, *args.se_rule, mid);
-      return std::make_shared<InvertedResidualBlockImpl>(args, mid);
-    }
+    case MobileBlockKind::kInvertedResidual:
+      return std::make_shared<InvertedResidualBlockImpl>(args);
   }
   return nullptr;
 }
@@ -196,12 +179,6 @@ torch::Tensor activate(const torch::Tensor& x, Activation activation) {
   return x;
 }
 
-int make_divisible(double value, int divisor) {
-  int rounded = std::max(divisor, static_cast<int>(value + divisor / 2.0) / divisor * divisor);
-  if (rounded < 0.9 * value) rounded += divisor;
-  return rounded;
-}
-
 torch::nn::Conv2d mobile_conv(int in, int out, int kernel, int stride, int groups, bool bias) {
   return nn::Conv2d(
       nn::Conv2dOptions(in, out, kernel).stride(stride).padding(kernel / 2).groups(groups).bias(bias));
@@ -216,38 +193,25 @@ torch::Tensor MobileBlocks::forward(torch::Tensor x) const {
   return x;
 }
 
-MobileBlocks build_mobile_blocks(torch::nn::Module& model, int in_channels, const std::vector<StageSpec>& stages,
-                                 const SqueezeExciteRule& se_rule, const MobileNetOptions& options) {
+MobileBlocks build_mobile_blocks(torch::nn::Module& model, const std::vector<MobileBlockShape>& shapes,
+                                 const MobileNetOptions& options) {
   MobileBlocks blocks;
   blocks.stages = model.register_module("blocks", nn::ModuleList());
-  int total = 0;
-  for (const StageSpec& stage : stages) {
-    for (const BlockSpec& spec : stage) total += spec.repeats;
-  }
-  int index = 0;  // timm's block_idx, over the whole model
-  for (const StageSpec& stage_spec : stages) {
-    nn::ModuleList stage;
-    for (const BlockSpec& spec : stage_spec) {
-      for (int i = 0; i < spec.repeats; ++i, ++index) {
-        const MobileBlockArgs args{in_channels,
-                                   spec.channels,
-                                   spec.kernel,
-                                   i == 0 ? spec.stride : 1,
-                                   spec.expansion,
-                                   spec.activation,
-                                   0,
-                                   &se_rule,
-                                   &options,
-                                   options.drop_path_rate * index / total};
-        std::shared_ptr<MobileBlockImpl> block = make_mobile_block(spec, args);
-        stage->push_back(block);
-        blocks.sequence.push_back(block);
-        in_channels = spec.channels;
-      }
+  nn::ModuleList stage{nullptr};
+  std::string stage_prefix;
+  for (const MobileBlockShape& shape : shapes) {
+    // "blocks.S.B": a new stage list whenever S changes.
+    const std::string prefix = shape.name.substr(0, shape.name.rfind('.'));
+    if (!stage || prefix != stage_prefix) {
+      stage = nn::ModuleList();
+      blocks.stages->push_back(stage);
+      stage_prefix = prefix;
     }
-    blocks.stages->push_back(stage);
+    std::shared_ptr<MobileBlockImpl> block = make_mobile_block({shape, options});
+    stage->push_back(block);
+    blocks.sequence.push_back(block);
+    blocks.out_channels = shape.out;
   }
-  blocks.out_channels = in_channels;
   return blocks;
 }
 

@@ -1,11 +1,8 @@
 #pragma once
 // The blocks EfficientNet and MobileNetV3 are built of, as timm's
-// _efficientnet_blocks.py and _efficientnet_builder.py make them, with timm's
-// module names so its weights load:
-//   cn  ConvBnAct: conv, bn1 (MobileNetV3's last block)
-//   ds  DepthwiseSeparableConv: conv_dw, bn1, [se], conv_pw, bn2
-//   ir  InvertedResidual (MBConv): conv_pw, bn1, conv_dw, bn2, [se], conv_pwl, bn3
-//   se  SqueezeExcite: conv_reduce, conv_expand (1x1 convs with biases)
+// _efficientnet_blocks.py makes them, with timm's module names so its
+// weights load (cn, ds and ir blocks: mobile_net_config.h, which also sizes
+// them; se SqueezeExcite: conv_reduce, conv_expand, 1x1 convs with biases).
 // A block adds its input back (after stochastic depth) when its stride is 1
 // and its width does not change. Convolutions are padded k/2 on each side,
 // as timm's non-"tf_" models do. The blocks sit in nested lists, so their
@@ -17,10 +14,9 @@
 #include <vector>
 
 #include "models/batch_norm.h"
+#include "models/mobile_net_config.h"
 
 namespace trainbench::models {
-
-enum class Activation { kIdentity, kReLU, kSiLU, kHardSwish, kSigmoid, kHardSigmoid };
 
 torch::Tensor activate(const torch::Tensor& x, Activation activation);
 
@@ -33,38 +29,6 @@ struct MobileNetOptions {
   double drop_path_rate = 0.2;  // stochastic depth: block i of n is dropped with rate * i / n
   double bn_eps = BatchNorm2dImpl::kEps;
   double bn_momentum = BatchNorm2dImpl::kMomentum;  // PyTorch's convention (1 - TensorFlow's decay)
-};
-
-// timm's make_divisible: `value` rounded to the nearest multiple of
-// `divisor`, never below divisor nor more than 10% below value.
-int make_divisible(double value, int divisor = 8);
-
-// Some blocks of one kind, as a timm arch_def string says them
-// ("ir_r2_k3_s2_e6_c24_se0.25": kind, repeats, kernel, stride of the first
-// block, expansion, output channels, squeeze-excite ratio); a stage is a
-// list of them (MobileNetV3's stages mix expansions).
-enum class MobileBlockKind { kConvBnAct, kDepthwiseSeparable, kInvertedResidual };
-struct BlockSpec {
-  MobileBlockKind kind;
-  int repeats;
-  int kernel;
-  int stride;
-  double expansion;
-  int channels;
-  double se_ratio;  // 0: no squeeze-excite
-  Activation activation;
-};
-using StageSpec = std::vector<BlockSpec>;
-
-// How a family sizes and gates its squeeze-excite.
-struct SqueezeExciteRule {
-  // EfficientNet takes se_ratio of the block's input width (rounded to
-  // nearest); MobileNetV3 of its expanded width, made divisible by 8.
-  bool from_expanded_width;
-  // EfficientNet's squeeze-excite uses its block's activation (kIdentity
-  // here); MobileNetV3's is always ReLU.
-  Activation activation;
-  Activation gate;  // sigmoid (EfficientNet), hard sigmoid (MobileNetV3)
 };
 
 // The common interface of the blocks, so a stage list can run them.
@@ -81,8 +45,8 @@ struct MobileBlocks {
   int out_channels = 0;
   torch::Tensor forward(torch::Tensor x) const;
 };
-MobileBlocks build_mobile_blocks(torch::nn::Module& model, int in_channels, const std::vector<StageSpec>& stages,
-                                 const SqueezeExciteRule& se_rule, const MobileNetOptions& options);
+MobileBlocks build_mobile_blocks(torch::nn::Module& model, const std::vector<MobileBlockShape>& shapes,
+                                 const MobileNetOptions& options);
 
 // Factories for the convolutions and norms outside the blocks (stem, head).
 torch::nn::Conv2d mobile_conv(int in, int out, int kernel, int stride = 1, int groups = 1, bool bias = false);

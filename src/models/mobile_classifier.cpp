@@ -2,17 +2,13 @@
 
 #include <torch/torch.h>
 
-#include <utility>
-
 namespace trainbench::models {
 
-MobileClassifier::MobileClassifier(std::string architecture, int num_classes, const MobileNetOptions& options,
-                                   int stem_channels, Activation activation, const std::vector<StageSpec>& stages,
-                                   const SqueezeExciteRule& se_rule)
-    : options_(options), architecture_(std::move(architecture)), num_classes_(num_classes), activation_(activation) {
-  conv_stem_ = register_module("conv_stem", mobile_conv(3, stem_channels, 3, 2));
-  bn1_ = register_module("bn1", mobile_batch_norm(stem_channels, options));
-  blocks_ = build_mobile_blocks(*this, stem_channels, stages, se_rule, options);
+MobileClassifier::MobileClassifier(const MobileNetConfig& config, int num_classes, const MobileNetOptions& options)
+    : config_(config), options_(options), num_classes_(num_classes) {
+  conv_stem_ = register_module("conv_stem", mobile_conv(3, config.stem_channels, 3, 2));
+  bn1_ = register_module("bn1", mobile_batch_norm(config.stem_channels, options));
+  blocks_ = build_mobile_blocks(*this, mobile_block_shapes(config), options);
 }
 
 void MobileClassifier::add_classifier(int features) {
@@ -21,7 +17,7 @@ void MobileClassifier::add_classifier(int features) {
 }
 
 torch::Tensor MobileClassifier::stem_and_blocks(const torch::Tensor& images) {
-  return blocks_.forward(activate(bn1_(conv_stem_(images)), activation_));
+  return blocks_.forward(activate(bn1_(conv_stem_(images)), config_.activation));
 }
 
 torch::Tensor MobileClassifier::classify(const torch::Tensor& pooled) {

@@ -18,14 +18,13 @@ namespace trainbench::models {
 
 class MobileClassifier : public Classifier {
  public:
-  const std::string& architecture() const override { return architecture_; }
+  const std::string& architecture() const override { return config_.architecture; }
   int num_classes() const override { return num_classes_; }
   std::string head_name() const override { return "classifier"; }
 
  protected:
   // Registers conv_stem, bn1 and blocks.
-  MobileClassifier(std::string architecture, int num_classes, const MobileNetOptions& options, int stem_channels,
-                   Activation activation, const std::vector<StageSpec>& stages, const SqueezeExciteRule& se_rule);
+  MobileClassifier(const MobileNetConfig& config, int num_classes, const MobileNetOptions& options);
   // Registers the classifier on `features` channels, after the family's
   // head (timm's order), and initialises every weight as timm does.
   void add_classifier(int features);
@@ -34,12 +33,11 @@ class MobileClassifier : public Classifier {
   // Dropout (in training) and the classifier, on [n, features] pooled features.
   torch::Tensor classify(const torch::Tensor& pooled);
   int block_channels() const { return blocks_.out_channels; }
+  const MobileNetConfig& config_;  // one of mobile_net_configs(), which live as long as the program
   const MobileNetOptions options_;
 
  private:
-  std::string architecture_;
   int num_classes_;
-  Activation activation_;
   torch::nn::Conv2d conv_stem_{nullptr};   // "conv_stem"
   BatchNorm2d bn1_{nullptr};               // "bn1"
   MobileBlocks blocks_;                    // "blocks"
