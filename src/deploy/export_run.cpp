@@ -4,8 +4,10 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "deploy/mobile_onnx.h"
 #include "deploy/onnx_library_check.h"
 #include "deploy/vit_onnx.h"
+#include "models/mobile_net_config.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
 #include "models/vision_transformer.h"
@@ -119,8 +121,11 @@ OnnxModel classifier_to_onnx(models::Classifier& model, const ModelInterface& in
     }
     return vit_to_onnx(config, weights, interface, options, TRAINBENCH_VERSION);
   }
-  throw UsageError("ONNX export lowers the ResNet and ViT families, so far; " + model.architecture() +
-                   " exports to safetensors (--out FILE.safetensors), which timm and trainbench load");
+  if (const models::MobileNetConfig* config = models::find_mobile_net_config(model.architecture())) {
+    return mobile_net_to_onnx(*config, host_weights(model), interface, options, TRAINBENCH_VERSION);
+  }
+  throw UsageError("ONNX export does not lower " + model.architecture() +
+                   " yet; it exports to safetensors (--out FILE.safetensors), which timm and trainbench load");
 }
 
 ExportFormat resolve_export_format(const std::string& format, const fs::path& out) {
