@@ -284,6 +284,34 @@ TEST(TrainCommand, EfficientNetAndMobileNetV3LearnAndExportUnderTimmsNames) {
   }
 }
 
+// Another family through the same command: convnext_tiny at 32 px (a 1 x 1
+// map in the last stage) learns the stripes from scratch, with timm's layer
+// scale of 1e-6, and exports to safetensors under timm's names.
+TEST(TrainCommand, AConvNeXtLearnsFromScratchAndExportsToSafetensors) {
+  TempDir dir;
+  make_stripe_set(dir / "data", 24);
+  int code = -1;
+  const std::string run = (dir / "run").string();
+  const std::string out = testing::run_command(
+      trainbench_command("train --data '" + (dir / "data").string() +
+                         "' --model convnext_tiny --img-size 32 -b 8 --epochs 6 --lr 1e-3 --augment none "
+                         "--val-split 0.25 --threads 2 --workers 2 --no-progress --no-db --no-report --output '" +
+                         run + "'") + " 2>&1",
+      &code);
+  ASSERT_EQ(code, 0) << out;
+  const nlohmann::json summary = read_json(dir / "run" / "summary.json");
+  EXPECT_EQ(summary["model"], "convnext_tiny");
+  EXPECT_GE(summary["val_accuracy"].get<double>(), 0.6) << summary.dump(2);  // chance is 0.33
+  const std::string exported = testing::run_command(
+      trainbench_command("export --run '" + run + "' --out '" + (dir / "convnext.safetensors").string() + "'") +
+          " 2>&1",
+      &code);
+  EXPECT_EQ(code, 0) << exported;
+  const auto tensors = testing::read_tensor_file(dir / "convnext.safetensors");
+  EXPECT_EQ(tensors.count("stages.2.blocks.8.gamma"), 1u);
+  EXPECT_EQ(tensors.count("head.fc.weight"), 1u);
+}
+
 // train --standing measures the cards' own work after the run, and the
 // verdicts come from that measurement; the line names the bench command that
 // measures the same alone, and how far this run's FLOP estimate landed.
