@@ -14,11 +14,6 @@ namespace {
 
 using testing::TempDir;
 
-// The largest difference relative to the largest expected value.
-double largest_relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
-  return (actual - expected).abs().max().item<double>() / expected.abs().max().item<double>();
-}
-
 // convnext_tiny with torchvision's settings where they differ from timm's:
 // stochastic depth off, as the reference builds it (stochastic_depth_prob=0).
 ConvNeXtConfig torchvision_tiny() {
@@ -36,34 +31,9 @@ TEST(ConvNeXtParity, MatchesTorchvisionLogitsAndGradients) {
   const auto file = dir / "convnext_tiny.tensors";
   ASSERT_EQ(testing::run_reference("convnext_reference.py", {file.string()}), 0);
   const auto reference = testing::read_tensor_file(file);
-  std::map<std::string, torch::Tensor> weights;
-  for (const auto& [name, tensor] : reference) {
-    if (name.rfind("grad.", 0) != 0 && name != "input" && name != "labels" && name.rfind("logits", 0) != 0) {
-      weights.emplace(name, tensor);
-    }
-  }
   auto model = std::make_shared<ConvNeXt>(torchvision_tiny(), 19);
-  testing::load_every_tensor(*model, weights);
-
-  model->eval();
-  {
-    torch::NoGradGuard no_grad;
-    EXPECT_LT(largest_relative_error(model->forward(reference.at("input")), reference.at("logits")), 1e-4);
-  }
-  model->train();
-  const torch::Tensor logits = model->forward(reference.at("input"));
-  EXPECT_LT(largest_relative_error(logits.detach(), reference.at("logits_train")), 1e-4);
-  torch::nn::functional::cross_entropy(logits, reference.at("labels")).backward();
-  int compared = 0;
-  for (const auto& item : model->named_parameters()) {
-    const auto expected = reference.find("grad." + item.key());
-    if (expected == reference.end()) continue;  // the reference keeps the first and last blocks' gradients
-    ASSERT_TRUE(item.value().grad().defined()) << item.key();
-    EXPECT_LT(largest_relative_error(item.value().grad(), expected->second), 1e-4) << item.key();
-    ++compared;
-  }
   // Two blocks of 9 tensors; stem 4, three downsamplings of 4, head 4.
-  EXPECT_EQ(compared, 2 * 9 + 4 + 3 * 4 + 4);
+  EXPECT_EQ(testing::expect_matches_reference(*model, reference), 2 * 9 + 4 + 3 * 4 + 4);
 }
 
 // The published count with a 1000-way head (timm and torchvision agree).
@@ -107,7 +77,7 @@ TEST(ConvNeXt, RunsChannelsLastAtAnySizeFrom32) {
   EXPECT_EQ(contiguous.sizes(), (std::vector<std::int64_t>{2, 5}));
   core::convert_to_channels_last(*model);
   const torch::Tensor channels_last = model->forward(images.contiguous(torch::MemoryFormat::ChannelsLast));
-  EXPECT_LT(largest_relative_error(channels_last, contiguous), 1e-4);
+  EXPECT_LT(testing::relative_error(channels_last, contiguous), 1e-4);
   EXPECT_EQ(model->forward(torch::randn({1, 3, 32, 32})).sizes(), (std::vector<std::int64_t>{1, 5}));
   EXPECT_THROW(model->forward(torch::randn({1, 3, 16, 16})), UsageError);
 }

@@ -19,6 +19,7 @@ import sys
 import torch
 from torchvision.models import convnext_tiny
 
+import parity
 import tensor_file
 
 CLASSES = 19
@@ -69,13 +70,7 @@ def main():
     x = torch.randn(2, 3, image_size, image_size)
     labels = torch.tensor([3, 11])
     tensors = {timm_name(k): timm_tensor(k, v).detach().clone() for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        tensors["logits"] = model(x)
-    model.train()
-    logits = model(x)
-    tensors["logits_train"] = logits.detach().clone()
-    torch.nn.functional.cross_entropy(logits, labels).backward()
+    tensors["logits"], tensors["logits_train"] = parity.logits_and_gradients(model, x, labels)
     # Gradients of the first and last blocks and of everything outside the
     # blocks (stem, downsampling layers, head): every kind of tensor.
     last = f"stages.3.blocks.{DEPTHS[3] - 1}."
