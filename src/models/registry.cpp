@@ -28,7 +28,8 @@ const std::vector<ModelInfo>& model_catalog() {
                       "depthwise convolutions, hard-swish, squeeze-and-excitation", /*represents_family=*/true});
     for (const ConvNeXtConfig& config : convnext_configs()) {
       models.push_back({config.architecture, "ConvNeXt", config.native_image_size,
-                        "7x7 depthwise convolutions, LayerNorm on channels-last, GELU"});
+                        "7x7 depthwise convolutions, LayerNorm on channels-last, GELU",
+                        config.architecture == "convnext_tiny"});
     }
     return models;
   }();
