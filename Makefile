@@ -64,9 +64,12 @@ SANITIZE_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:allocator_may_return_
 #   the two against torchvision, and both trained from scratch. Their blocks
 #   run under ASan in EfficientNet.* and MobileNetV3.* (counts, a bf16
 #   training step, channels-last).
+# - ConvNeXtParity.*, TrainCommand.AConvNeXt*: convnext_tiny against
+#   torchvision, and one trained from scratch. The model runs under ASan in
+#   ConvNeXt.* (channels-last, bf16 step, drop path, counts).
 # CTest runs the suite in GoogleTest shards (tests/CMakeLists.txt), so the
 # filter is GoogleTest's, read from the environment by every shard.
-SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu:Sizes/VisionTransformerParity.*:TrainCommand.AVisionTransformer*:EfficientNetParity.*:MobileNetV3Parity.*:TrainCommand.EfficientNetAnd*
+SANITIZE_GTEST_FILTER ?= -DataParallel.*:BenchParallel.*:Family/ResNetOnnx.*:Resume.SigintAndSigterm*:Resume.AfterSigkill*:BenchCommand.PrecisionAndLayoutMatrixOnTheCpu:Sizes/VisionTransformerParity.*:TrainCommand.AVisionTransformer*:EfficientNetParity.*:MobileNetV3Parity.*:TrainCommand.EfficientNetAnd*:ConvNeXtParity.*:TrainCommand.AConvNeXt*
 
 .PHONY: setup setup-run configure build run test fuzz-test sanitize-test clean
 

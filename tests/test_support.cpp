@@ -156,4 +156,38 @@ void load_every_tensor(torch::nn::Module& model, const std::map<std::string, tor
   }
 }
 
+double relative_error(const torch::Tensor& actual, const torch::Tensor& expected) {
+  return (actual - expected).abs().max().item<double>() / expected.abs().max().item<double>();
+}
+
+int expect_matches_reference(models::Classifier& model, const std::map<std::string, torch::Tensor>& reference,
+                             double tolerance) {
+  std::map<std::string, torch::Tensor> weights;
+  for (const auto& [name, tensor] : reference) {
+    if (name.rfind("grad.", 0) != 0 && name != "input" && name != "labels" && name.rfind("logits", 0) != 0) {
+      weights.emplace(name, tensor);
+    }
+  }
+  load_every_tensor(model, weights);
+  model.eval();
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_LT(relative_error(model.forward(reference.at("input")), reference.at("logits")), tolerance);
+  }
+  model.train();
+  const torch::Tensor logits = model.forward(reference.at("input"));
+  EXPECT_LT(relative_error(logits.detach(), reference.at("logits_train")), tolerance);
+  torch::nn::functional::cross_entropy(logits, reference.at("labels")).backward();
+  int compared = 0;
+  for (const auto& item : model.named_parameters()) {
+    const auto expected = reference.find("grad." + item.key());
+    if (expected == reference.end()) continue;  // the references keep some blocks' gradients
+    EXPECT_TRUE(item.value().grad().defined()) << item.key();
+    if (!item.value().grad().defined()) continue;
+    EXPECT_LT(relative_error(item.value().grad(), expected->second), tolerance) << item.key();
+    ++compared;
+  }
+  return compared;
+}
+
 }  // namespace trainbench::testing

@@ -1,6 +1,7 @@
 #include "models/registry.h"
 
 #include "core/error.h"
+#include "models/convnext.h"
 #include "models/efficientnet.h"
 #include "models/mobilenet_v3.h"
 #include "models/resnet.h"
@@ -25,6 +26,11 @@ const std::vector<ModelInfo>& model_catalog() {
                       "depthwise convolutions, squeeze-and-excitation, SiLU", /*represents_family=*/true});
     models.push_back({MobileNetV3::kArchitecture, "MobileNetV3", 224,
                       "depthwise convolutions, hard-swish, squeeze-and-excitation", /*represents_family=*/true});
+    for (const ConvNeXtConfig& config : convnext_configs()) {
+      models.push_back({config.architecture, "ConvNeXt", config.native_image_size,
+                        "7x7 depthwise convolutions, LayerNorm on channels-last, GELU",
+                        config.architecture == "convnext_tiny"});
+    }
     return models;
   }();
   return catalog;
@@ -46,6 +52,9 @@ std::shared_ptr<Classifier> create_model(const std::string& name, int num_classe
   }
   if (name == EfficientNet::kArchitecture) return std::make_shared<EfficientNet>(num_classes);
   if (name == MobileNetV3::kArchitecture) return std::make_shared<MobileNetV3>(num_classes);
+  for (const ConvNeXtConfig& config : convnext_configs()) {
+    if (config.architecture == name) return std::make_shared<ConvNeXt>(config, num_classes);
+  }
   std::string known;
   for (const std::string& model : model_names()) known += (known.empty() ? "" : ", ") + model;
   throw ModelError("unknown model '" + name + "'; available: " + known);

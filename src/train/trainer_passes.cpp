@@ -1,4 +1,5 @@
 #include "train/trainer_state.h"
+#include "train/metrics_records.h"
 
 // A training pass (steps, the schedule, the ranks' agreement, the metrics records) and an evaluation pass.
 namespace trainbench::train {

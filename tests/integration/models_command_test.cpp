@@ -53,6 +53,11 @@ TEST(ModelsCommand, ListsEveryModelWithItsPublishedParametersAndFlops) {
   EXPECT_NEAR(efficientnet["forward_flops_per_image"].get<double>() / 1e9, 0.7716, 0.001);
   EXPECT_EQ(row_of(rows, "mobilenetv3_large_100")["parameters"], 5483032);
   EXPECT_NEAR(row_of(rows, "mobilenetv3_large_100")["forward_flops_per_image"].get<double>() / 1e9, 0.4332, 0.001);
+  // timm's table: convnext_tiny 4.47 GMACs and 28.59M parameters (as torchvision's).
+  const nlohmann::json& convnext = row_of(rows, "convnext_tiny");
+  EXPECT_EQ(convnext["family"], "ConvNeXt");
+  EXPECT_EQ(convnext["parameters"], 28589128);
+  EXPECT_NEAR(convnext["forward_flops_per_image"].get<double>() / 2e9, 4.47, 0.05);
 
   // At another size and head: FLOPs follow the pixels ((128 / 224)^2, every
   // feature map dividing evenly), the head shrinks to 10 ways.

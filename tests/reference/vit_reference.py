@@ -18,6 +18,7 @@ import sys
 import torch
 from torchvision.models.vision_transformer import VisionTransformer
 
+import parity
 import tensor_file
 
 SIZES = {
@@ -66,13 +67,7 @@ def main():
     x = torch.randn(2, 3, image_size, image_size)
     labels = torch.tensor([3, 11])
     tensors = {timm_name(k): v.detach().clone() for k, v in model.state_dict().items()}
-    model.eval()
-    with torch.no_grad():
-        tensors["logits"] = model(x)
-    model.train()
-    logits = model(x)
-    tensors["logits_train"] = logits.detach().clone()
-    torch.nn.functional.cross_entropy(logits, labels).backward()
+    tensors["logits"], tensors["logits_train"] = parity.logits_and_gradients(model, x, labels)
     # Gradients of the first and last blocks and of everything outside the
     # blocks: every kind of tensor, without doubling the file.
     for name, p in model.named_parameters():

@@ -1,0 +1,84 @@
+#pragma once
+// ConvNeXt (Liu et al., "A ConvNet for the 2020s") as timm builds
+// convnext_tiny, with timm's parameter names so its safetensors load: a
+// 4x4 stride-4 "patchify" stem and a LayerNorm, four stages of blocks (a
+// LayerNorm and a 2x2 stride-2 convolution between stages), and a head that
+// average-pools, normalises and classifies. Each block is a 7x7 depthwise
+// convolution, then, on channels-last (NHWC) activations, a LayerNorm over
+// the channels, a 4x-wide GELU MLP of two linear layers and a per-channel
+// layer scale (gamma), added back to the block's input through stochastic
+// depth (drop path).
+//
+// Under autocast the residual stream stays in the parameters' dtype (fp32),
+// as in the ViT here: the convolutions and linear layers run in bf16/fp16
+// and are cast back before each LayerNorm and residual add (1.13's CPU
+// LayerNorm has no bf16-input, fp32-weight kernel, and autocast leaves it).
+//
+// The hardware paths it leans on are the ones neither a ResNet nor a ViT
+// covers together: large-kernel depthwise convolutions (memory-bound, few
+// FLOPs per byte), LayerNorm over the channels of an NHWC feature map, the
+// permutes around it, GELU, and the layer-scale multiply. It downsamples 32x:
+// any size from 32 px runs (as in timm); multiples of 32 keep every feature
+// map whole.
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "models/classifier.h"
+
+namespace trainbench::models {
+
+// Where timm and torchvision differ, the default is timm's; the parity test
+// sets torchvision's.
+struct ConvNeXtConfig {
+  std::string architecture;                   // "convnext_tiny"
+  std::array<int, 4> depths = {3, 3, 9, 3};   // blocks per stage
+  std::array<int, 4> dims = {96, 192, 384, 768};
+  int kernel_size = 7;                        // depthwise convolution
+  int mlp_ratio = 4;
+  double layer_scale_init = 1e-6;             // timm's ls_init_value (torchvision's layer_scale: the same)
+  double layer_norm_eps = 1e-6;               // timm's and torchvision's
+  // Stochastic depth: the largest drop-path probability, reached by the
+  // last block, rising linearly from 0 at the first (timm's
+  // linspace(0, drop_path_rate, sum(depths)), torchvision's
+  // stochastic_depth_prob * i / (blocks - 1): the same schedule). timm's
+  // convnext_tiny defaults to 0; torchvision's constructor to 0.1.
+  double drop_path_rate = 0.0;
+  double head_init_scale = 1.0;               // timm's: scales head.fc at init
+  int native_image_size = 224;
+};
+
+// convnext_tiny, in `--model` order.
+const std::vector<ConvNeXtConfig>& convnext_configs();
+
+// timm's drop_path: in training with probability p > 0, each sample of the
+// batch (dimension 0) is zeroed with probability p and the kept ones are
+// scaled by 1 / (1 - p), so the expectation is kept; otherwise x unchanged.
+torch::Tensor drop_path(const torch::Tensor& x, double p, bool training);
+
+class ConvNeXt : public Classifier {
+ public:
+  ConvNeXt(const ConvNeXtConfig& config, int num_classes);
+  // images: [n, 3, h, w] with h and w multiples of 32.
+  torch::Tensor forward(torch::Tensor images) override;
+  const std::string& architecture() const override { return config_.architecture; }
+  int num_classes() const override { return num_classes_; }
+  std::string head_name() const override { return "head.fc"; }
+
+ private:
+  void initialize_weights();
+
+  ConvNeXtConfig config_;
+  int num_classes_;
+  torch::nn::Sequential stem_{nullptr};      // "stem": .0 conv 4x4/4, .1 LayerNorm2d
+  torch::nn::ModuleList stages_{nullptr};    // "stages": .S.downsample (S > 0), .S.blocks.B
+  torch::nn::LayerNorm head_norm_{nullptr};  // "head.norm" (timm's LayerNorm2d on the pooled [n, C, 1, 1])
+  torch::nn::Linear head_fc_{nullptr};       // "head.fc"
+};
+
+}  // namespace trainbench::models
