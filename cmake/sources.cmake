@@ -13,13 +13,13 @@ set(TRAINBENCH_PLAIN_SOURCES
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
   dist/launch_environment.cpp dist/local_launcher.cpp dist/network_checks.cpp
-  deploy/mobile_onnx.cpp deploy/onnx_library_check.cpp deploy/onnx_lowering.cpp deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
+  deploy/convnext_onnx.cpp deploy/mobile_onnx.cpp deploy/onnx_library_check.cpp deploy/onnx_lowering.cpp deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
   deploy/vit_onnx.cpp
   data/data_verify.cpp data/fashion_mnist.cpp data/file_read.cpp data/image_codec.cpp data/image_folder.cpp
   data/image_limits.cpp data/resize_pad.cpp data/shard.cpp data/skipped_files.cpp data/synth.cpp data/synth_canvas.cpp
   data/synth_hand.cpp
   doctor/check.cpp doctor/data_checks.cpp
-  models/mobile_net_config.cpp models/resnet_config.cpp models/vision_transformer_config.cpp
+  models/convnext_config.cpp models/mobile_net_config.cpp models/resnet_config.cpp models/vision_transformer_config.cpp
   report/html_report.cpp report/markdown_report.cpp report/report_builder.cpp report/report_run.cpp
   report/run_series.cpp report/svg_chart.cpp
   store/bench_row.cpp store/results_store.cpp

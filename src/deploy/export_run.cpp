@@ -4,9 +4,11 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "deploy/convnext_onnx.h"
 #include "deploy/mobile_onnx.h"
 #include "deploy/onnx_library_check.h"
 #include "deploy/vit_onnx.h"
+#include "models/convnext_config.h"
 #include "models/mobile_net_config.h"
 #include "models/resnet.h"
 #include "models/resnet_config.h"
@@ -120,6 +122,9 @@ OnnxModel classifier_to_onnx(models::Classifier& model, const ModelInterface& in
       weights["pos_embed"] = host_tensor(vit->position_embeddings(grid, grid));
     }
     return vit_to_onnx(config, weights, interface, options, TRAINBENCH_VERSION);
+  }
+  if (const models::ConvNeXtConfig* config = models::find_convnext_config(model.architecture())) {
+    return convnext_to_onnx(*config, host_weights(model), interface, options, TRAINBENCH_VERSION);
   }
   if (const models::MobileNetConfig* config = models::find_mobile_net_config(model.architecture())) {
     return mobile_net_to_onnx(*config, host_weights(model), interface, options, TRAINBENCH_VERSION);

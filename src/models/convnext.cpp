@@ -101,15 +101,6 @@ void truncated_normal(torch::Tensor& tensor, double std, double a = -2.0, double
 
 }  // namespace
 
-const std::vector<ConvNeXtConfig>& convnext_configs() {
-  static const std::vector<ConvNeXtConfig> configs = [] {
-    ConvNeXtConfig tiny;
-    tiny.architecture = "convnext_tiny";
-    return std::vector<ConvNeXtConfig>{tiny};
-  }();
-  return configs;
-}
-
 torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0.0) return x;
   const double keep = 1.0 - p;

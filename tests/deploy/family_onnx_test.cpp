@@ -114,7 +114,8 @@ TEST_P(FamilyOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndOpset) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, FamilyOnnx,
-                         ::testing::Values("vit_small_patch16_224", "efficientnet_b0", "mobilenetv3_large_100"));
+                         ::testing::Values("vit_small_patch16_224", "efficientnet_b0", "mobilenetv3_large_100",
+                                           "convnext_tiny"));
 
 // A ViT's graph is for one size: an image size that is no multiple of the patch
 // is refused by name, and the weights are checked as for ResNets.
