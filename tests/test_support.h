@@ -83,13 +83,15 @@ void load_every_tensor(torch::nn::Module& model, const std::map<std::string, tor
 double relative_error(const torch::Tensor& actual, const torch::Tensor& expected);
 
 // A model against a parity reference file (tests/reference/vit_reference.py,
-// convnext_reference.py): loads its weights (every tensor but "input",
-// "labels", "logits", "logits_train" and "grad.*") with load_every_tensor,
-// expects the eval and train-mode logits of "input" within `tolerance`
-// (relative_error), back-propagates the mean cross-entropy of the train-mode
-// logits against "labels", and expects each gradient the file holds
-// ("grad.<name>") within `tolerance` of that tensor's largest. Returns how
-// many gradients it compared.
+// convnext_reference.py, mobile_reference.py): loads its weights (every
+// tensor but "input", "labels", "logits", "logits_train", "after.*" and
+// "grad.*") with load_every_tensor, expects the eval and train-mode logits of
+// "input" within `tolerance` (relative_error), the buffers the train-mode
+// pass left ("after.<name>": batch-norm running statistics) within it,
+// back-propagates the mean cross-entropy of the train-mode logits against
+// "labels", and expects each gradient the file holds ("grad.<name>") within
+// `tolerance` of that tensor's largest. Returns how many gradients it
+// compared.
 int expect_matches_reference(models::Classifier& model, const std::map<std::string, torch::Tensor>& reference,
                              double tolerance = 1e-4);
 void write_tensor_file(const std::filesystem::path& path, const std::map<std::string, torch::Tensor>& tensors);

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
 
 #include "core/error.h"
 #include "data/normalize.h"
@@ -29,11 +28,6 @@ using testing::OnnxJob;
 constexpr int kFamilyClasses = 5;
 constexpr int kFamilyImageSize = 32;
 constexpr double kFamilyTolerance = 1e-4;
-
-void write_onnx(const fs::path& path, const OnnxModel& model) {
-  const std::string bytes = serialize_model(model);
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // Norm weights, biases and statistics, class tokens and layer scales away
 // from their initial values (ones, zeros, unit variance, 1e-6), so a
@@ -84,7 +78,7 @@ TEST_P(FamilyOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndOpset) {
       EXPECT_TRUE(opset >= 17 || node.op_type != "LayerNormalization") << node.name;
     }
     const fs::path file = dir / ("logits-opset" + std::to_string(opset) + ".onnx");
-    write_onnx(file, onnx);
+    testing::write_onnx_file(file, onnx);
     jobs.push_back({file, images});
     expected.push_back({file.stem().string(), logits});
   }
@@ -92,7 +86,7 @@ TEST_P(FamilyOnnx, OnnxRuntimeGivesOurLogitsAtEveryFormAndOpset) {
   expected.push_back({"batch1", logits.slice(0, 0, 1)});
   OnnxExportOptions preprocessing;
   preprocessing.with_preprocessing = true;
-  write_onnx(dir / "pixels.onnx", classifier_to_onnx(*model, interface, preprocessing));
+  testing::write_onnx_file(dir / "pixels.onnx", classifier_to_onnx(*model, interface, preprocessing));
   jobs.push_back({dir / "pixels.onnx", pixels});
   expected.push_back({"pixels", torch::softmax(logits, 1)});
 

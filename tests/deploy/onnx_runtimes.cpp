@@ -19,6 +19,11 @@ std::string dtype_name(const torch::Tensor& t) {
 
 }  // namespace
 
+void write_onnx_file(const fs::path& path, const deploy::OnnxModel& model) {
+  const std::string bytes = deploy::serialize_model(model);
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
 OnnxRuntimeResults run_onnx_runtimes(const std::vector<OnnxJob>& jobs, const fs::path& work) {
   nlohmann::json job_list = nlohmann::json::array();
   for (std::size_t i = 0; i < jobs.size(); ++i) {

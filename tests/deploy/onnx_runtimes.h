@@ -12,7 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "deploy/onnx_model.h"
+
 namespace trainbench::testing {
+
+// The model's bytes (deploy::serialize_model) in a file.
+void write_onnx_file(const std::filesystem::path& path, const deploy::OnnxModel& model);
 
 struct OnnxJob {
   std::filesystem::path model;

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
 #include <set>
 
 #include "core/error.h"
@@ -68,11 +67,6 @@ void train_a_little(models::Classifier& model) {
   model.eval();
 }
 
-void write_file(const fs::path& path, const OnnxModel& model) {
-  const std::string bytes = serialize_model(model);
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 // What one exported file is checked against.
 struct Expectation {
   std::string label;
@@ -115,7 +109,7 @@ TEST_P(ResNetOnnx, RuntimesGiveOurLogits) {
         EXPECT_TRUE(allowed_ops.count(node.op_type)) << label << ": " << node.op_type << " (" << node.name << ")";
       }
       const fs::path file = dir / (label + ".onnx");
-      write_file(file, onnx);
+      testing::write_onnx_file(file, onnx);
       jobs.push_back({file, input});
       expected.push_back({label, reference, tolerance, options.dtype == OnnxType::kFloat});
     };
@@ -197,7 +191,7 @@ TEST(ResNetOnnxOpsets, EveryOfferedOpsetRunsInBothRuntimes) {
     OnnxExportOptions options;
     options.opset = opset;
     const fs::path file = dir / ("opset" + std::to_string(opset) + ".onnx");
-    write_file(file, classifier_to_onnx(*model, interface_for_tests(), options));
+    testing::write_onnx_file(file, classifier_to_onnx(*model, interface_for_tests(), options));
     jobs.push_back({file, images});
   }
   const testing::OnnxRuntimeResults results = testing::run_onnx_runtimes(jobs, dir.path());
