@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "models/drop_path.h"
 
 namespace trainbench::models {
 namespace {
@@ -100,16 +101,6 @@ void truncated_normal(torch::Tensor& tensor, double std, double a = -2.0, double
 }
 
 }  // namespace
-
-torch::Tensor drop_path(const torch::Tensor& x, double p, bool training) {
-  if (!training || p <= 0.0) return x;
-  const double keep = 1.0 - p;
-  std::vector<std::int64_t> shape(x.dim(), 1);
-  shape[0] = x.size(0);
-  torch::Tensor mask = torch::empty(shape, x.options()).bernoulli_(keep);
-  if (keep > 0.0) mask.div_(keep);
-  return x * mask;
-}
 
 ConvNeXt::ConvNeXt(const ConvNeXtConfig& config, int num_classes) : config_(config), num_classes_(num_classes) {
   const auto& dims = config.dims;

@@ -34,11 +34,6 @@
 
 namespace trainbench::models {
 
-// timm's drop_path: in training with probability p > 0, each sample of the
-// batch (dimension 0) is zeroed with probability p and the kept ones are
-// scaled by 1 / (1 - p), so the expectation is kept; otherwise x unchanged.
-torch::Tensor drop_path(const torch::Tensor& x, double p, bool training);
-
 class ConvNeXt : public Classifier {
  public:
   ConvNeXt(const ConvNeXtConfig& config, int num_classes);

@@ -6,22 +6,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/drop_path.h"
+
 namespace trainbench::models {
 namespace {
 
 namespace nn = torch::nn;
-
-// timm's drop_path (torchvision's StochasticDepth "row"): in training, each
-// image's residual branch is zeroed with probability `rate` and the kept
-// ones scaled by 1 / (1 - rate). The mask is drawn in fp32 (bernoulli_ has
-// no bf16 kernel on every backend) and cast to the branch's dtype.
-torch::Tensor drop_path(const torch::Tensor& x, double rate, bool training) {
-  if (!training || rate <= 0.0) return x;
-  const double keep = 1.0 - rate;
-  torch::Tensor mask = torch::empty({x.size(0), 1, 1, 1}, x.options().dtype(torch::kFloat)).bernoulli_(keep);
-  if (keep > 0.0) mask.div_(keep);
-  return x * mask.to(x.scalar_type());
-}
 
 // timm's SqueezeExcite: the channels' means through a 1x1 bottleneck and a
 // gate, scaling each channel of the input.

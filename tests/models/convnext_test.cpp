@@ -102,23 +102,6 @@ TEST(ConvNeXt, TrainsAStepUnderBf16Autocast) {
   }
 }
 
-// timm's drop_path: per sample, all or nothing; the kept samples scaled by
-// 1 / (1 - p) so the expectation is the input; identity in eval or at p = 0.
-TEST(ConvNeXt, DropPathDropsWholeSamplesAndKeepsTheExpectation) {
-  torch::manual_seed(2);
-  const double p = 0.25;
-  const torch::Tensor x = torch::rand({4000, 3, 2, 2}) + 0.5;
-  const torch::Tensor y = drop_path(x, p, /*training=*/true);
-  const torch::Tensor kept = (y != 0).flatten(1).all(1);
-  const torch::Tensor dropped = (y == 0).flatten(1).all(1);
-  EXPECT_TRUE((kept | dropped).all().item<bool>());  // never part of a sample
-  EXPECT_TRUE(torch::allclose(y.index({kept}), x.index({kept}) / (1.0 - p)));
-  EXPECT_NEAR(kept.to(torch::kFloat).mean().item<double>(), 1.0 - p, 0.03);
-  EXPECT_NEAR(y.mean().item<double>() / x.mean().item<double>(), 1.0, 0.04);
-  EXPECT_TRUE(drop_path(x, p, /*training=*/false).equal(x));
-  EXPECT_TRUE(drop_path(x, 0.0, /*training=*/true).equal(x));
-}
-
 // With stochastic depth the model's training forward differs from call to
 // call; in eval it does not, nor in training without it (timm's default).
 TEST(ConvNeXt, StochasticDepthOnlyInTraining) {
