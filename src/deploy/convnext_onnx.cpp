@@ -7,7 +7,7 @@ namespace {
 std::string block(GraphBuilder& g, const std::string& x, const std::string& prefix, int dim,
                   const models::ConvNeXtConfig& config) {
   const int kernel = config.kernel_size;
-  const std::string mixed = g.conv(x, prefix + "conv_dw", {dim, dim, kernel, 1, kernel / 2, dim}, true);
+  const std::string mixed = g.conv(x, prefix + "conv_dw", padded_conv(dim, dim, kernel, 1, dim), true);
   std::string y = g.transpose(mixed, prefix + "nhwc", {0, 2, 3, 1});
   y = g.layer_norm(y, prefix + "norm", dim, config.layer_norm_eps);
   y = g.gelu(g.linear(y, prefix + "mlp.fc1", dim, config.mlp_ratio * dim));

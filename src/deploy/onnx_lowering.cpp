@@ -28,6 +28,10 @@ std::vector<std::int64_t> kernel_dims(const ConvShape& shape) {
 
 }  // namespace
 
+ConvShape padded_conv(int in, int out, int kernel, int stride, int groups) {
+  return {in, out, kernel, stride, kernel / 2, groups};
+}
+
 std::string input_name() { return "input"; }
 
 std::string output_name(const OnnxExportOptions& options) {

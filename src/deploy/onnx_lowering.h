@@ -67,6 +67,10 @@ struct ConvShape {
   int groups = 1;
 };
 
+// A square convolution padded kernel / 2 on each side, so stride 1 keeps the
+// size: how every family here pads, bar the patchify stems.
+ConvShape padded_conv(int in, int out, int kernel, int stride = 1, int groups = 1);
+
 // Appends nodes and initializers to a graph. Every lowering takes the name of
 // its input tensor and returns the name of its output; node names derive from
 // the weights' prefix, so they are unique as the module names are.

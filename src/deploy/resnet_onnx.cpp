@@ -6,10 +6,6 @@ namespace {
 constexpr int kStemWidth = 32;  // the deep stem's first two convs (timm's stem_width)
 constexpr int kStemOut = 64;
 
-// A square convolution padded to keep the size at stride 1, as
-// models/resnet.cpp's conv().
-ConvShape same(int in, int out, int kernel, int stride) { return {in, out, kernel, stride, kernel / 2, 1}; }
-
 // One residual block of models/resnet.cpp (BasicBlockImpl or BottleneckImpl)
 // with its shortcut; returns the block's output and sets *width to its channels.
 std::string residual_block(GraphBuilder& g, const models::ResNetConfig& config, const std::string& x,
@@ -18,12 +14,13 @@ std::string residual_block(GraphBuilder& g, const models::ResNetConfig& config, 
   const int out = basic ? planes : planes * 4;
   std::string y;
   if (basic) {
-    y = g.relu(g.conv_bn(x, prefix + "conv1", prefix + "bn1", same(*width, planes, 3, stride)));
-    y = g.conv_bn(y, prefix + "conv2", prefix + "bn2", same(planes, planes, 3, 1));
+    y = g.relu(g.conv_bn(x, prefix + "conv1", prefix + "bn1", padded_conv(*width, planes, 3, stride)));
+    y = g.conv_bn(y, prefix + "conv2", prefix + "bn2", padded_conv(planes, planes, 3, 1));
   } else {
-    y = g.relu(g.conv_bn(x, prefix + "conv1", prefix + "bn1", same(*width, planes, 1, 1)));
-    y = g.relu(g.conv_bn(y, prefix + "conv2", prefix + "bn2", same(planes, planes, 3, stride)));  // v1.5: stride on the 3x3
-    y = g.conv_bn(y, prefix + "conv3", prefix + "bn3", same(planes, out, 1, 1));
+    y = g.relu(g.conv_bn(x, prefix + "conv1", prefix + "bn1", padded_conv(*width, planes, 1, 1)));
+    // v1.5: the stride on the 3x3
+    y = g.relu(g.conv_bn(y, prefix + "conv2", prefix + "bn2", padded_conv(planes, planes, 3, stride)));
+    y = g.conv_bn(y, prefix + "conv3", prefix + "bn3", padded_conv(planes, out, 1, 1));
   }
   std::string shortcut = x;
   if (first_in_stage && (stride != 1 || *width != out)) {
@@ -37,9 +34,9 @@ std::string residual_block(GraphBuilder& g, const models::ResNetConfig& config, 
                            ints_attribute("pads", {0, 0, 0, 0}), int_attribute("ceil_mode", 1),
                            int_attribute("count_include_pad", 0)});
       }
-      shortcut = g.conv_bn(shortcut, down + "1", down + "2", same(*width, out, 1, 1));
+      shortcut = g.conv_bn(shortcut, down + "1", down + "2", padded_conv(*width, out, 1, 1));
     } else {
-      shortcut = g.conv_bn(x, down + "0", down + "1", same(*width, out, 1, stride));
+      shortcut = g.conv_bn(x, down + "0", down + "1", padded_conv(*width, out, 1, stride));
     }
   }
   *width = out;
@@ -52,11 +49,11 @@ OnnxModel resnet_to_onnx(const models::ResNetConfig& config, const HostWeights& 
                          const OnnxExportOptions& options, const std::string& producer_version) {
   const auto body = [&](GraphBuilder& g, std::string x) {
     if (config.deep_stem) {
-      x = g.relu(g.conv_bn(x, "conv1.0", "conv1.1", same(3, kStemWidth, 3, 2)));
-      x = g.relu(g.conv_bn(x, "conv1.3", "conv1.4", same(kStemWidth, kStemWidth, 3, 1)));
-      x = g.relu(g.conv_bn(x, "conv1.6", "bn1", same(kStemWidth, kStemOut, 3, 1)));
+      x = g.relu(g.conv_bn(x, "conv1.0", "conv1.1", padded_conv(3, kStemWidth, 3, 2)));
+      x = g.relu(g.conv_bn(x, "conv1.3", "conv1.4", padded_conv(kStemWidth, kStemWidth, 3, 1)));
+      x = g.relu(g.conv_bn(x, "conv1.6", "bn1", padded_conv(kStemWidth, kStemOut, 3, 1)));
     } else {
-      x = g.relu(g.conv_bn(x, "conv1", "bn1", same(3, kStemOut, 7, 2)));
+      x = g.relu(g.conv_bn(x, "conv1", "bn1", padded_conv(3, kStemOut, 7, 2)));
     }
     x = g.node("MaxPool", "maxpool", {x},
                {ints_attribute("kernel_shape", {3, 3}), ints_attribute("strides", {2, 2}),
