@@ -15,6 +15,8 @@
 #include <iterator>
 #include <random>
 
+#include "core/memory_format.h"
+#include "core/precision.h"
 #include "weights/safetensors.h"
 
 namespace trainbench::testing {
@@ -199,6 +201,22 @@ int expect_matches_reference(models::Classifier& model, const std::map<std::stri
     ++compared;
   }
   return compared;
+}
+
+void expect_trains_a_step_under_bf16_autocast(models::Classifier& model, torch::MemoryFormat layout) {
+  if (layout == torch::MemoryFormat::ChannelsLast) core::convert_to_channels_last(model);
+  model.train();
+  torch::Tensor logits;
+  {
+    const core::AutocastGuard autocast(core::AmpMode::kBf16, torch::kCPU);
+    logits = model.forward(torch::randn({2, 3, 32, 32}).contiguous(layout));
+  }
+  EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);
+  torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::tensor({0, 2})).backward();
+  for (const auto& item : model.named_parameters()) {
+    ASSERT_TRUE(item.value().grad().defined()) << item.key();
+    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>()) << item.key();
+  }
 }
 
 }  // namespace trainbench::testing

@@ -94,6 +94,13 @@ double relative_error(const torch::Tensor& actual, const torch::Tensor& expected
 // compared.
 int expect_matches_reference(models::Classifier& model, const std::map<std::string, torch::Tensor>& reference,
                              double tolerance = 1e-4);
+
+// One training step under bf16 autocast at 32 px (the CPU's native
+// precision here), in `layout` (the model converted to channels-last for
+// ChannelsLast): the logits come out bf16 (every family's head is a matrix
+// product) and every parameter gets a finite gradient.
+void expect_trains_a_step_under_bf16_autocast(models::Classifier& model,
+                                              torch::MemoryFormat layout = torch::MemoryFormat::Contiguous);
 void write_tensor_file(const std::filesystem::path& path, const std::map<std::string, torch::Tensor>& tensors);
 
 // A deterministic test picture with gradients and edges (not flat, so

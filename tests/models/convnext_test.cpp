@@ -5,7 +5,6 @@
 
 #include "core/error.h"
 #include "core/memory_format.h"
-#include "core/precision.h"
 #include "models/registry.h"
 #include "test_support.h"
 
@@ -87,19 +86,7 @@ TEST(ConvNeXt, RunsChannelsLastAtAnySizeFrom32) {
 // residual stream and every LayerNorm in fp32.
 TEST(ConvNeXt, TrainsAStepUnderBf16Autocast) {
   std::shared_ptr<Classifier> model = create_model("convnext_tiny", 3);
-  core::convert_to_channels_last(*model);
-  model->train();
-  torch::Tensor logits;
-  {
-    const core::AutocastGuard autocast(core::AmpMode::kBf16, torch::kCPU);
-    logits = model->forward(torch::randn({2, 3, 32, 32}).contiguous(torch::MemoryFormat::ChannelsLast));
-  }
-  EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);  // the head is a matrix product
-  torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::tensor({0, 2})).backward();
-  for (const auto& item : model->named_parameters()) {
-    ASSERT_TRUE(item.value().grad().defined()) << item.key();
-    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>()) << item.key();
-  }
+  testing::expect_trains_a_step_under_bf16_autocast(*model, torch::MemoryFormat::ChannelsLast);
 }
 
 // With stochastic depth the model's training forward differs from call to

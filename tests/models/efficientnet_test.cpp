@@ -5,6 +5,7 @@
 
 #include "models/mobile_model_checks.h"
 #include "models/registry.h"
+#include "test_support.h"
 
 namespace trainbench::models {
 namespace {

@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include "core/memory_format.h"
-#include "core/precision.h"
 #include "test_support.h"
 
 namespace trainbench::testing {
@@ -20,21 +19,6 @@ void expect_matches_torchvision(const std::string& arch, models::Classifier& mod
   for (const auto& entry : reference) statistics += entry.first.rfind("after.", 0) == 0 ? 1 : 0;
   EXPECT_EQ(statistics, 2 * static_cast<int>(model.named_buffers().size() / 3));
   EXPECT_EQ(gradients, static_cast<int>(model.named_parameters().size()));
-}
-
-void expect_trains_a_step_under_bf16_autocast(models::Classifier& model) {
-  model.train();
-  torch::Tensor logits;
-  {
-    const core::AutocastGuard autocast(core::AmpMode::kBf16, torch::kCPU);
-    logits = model.forward(torch::randn({2, 3, 32, 32}));
-  }
-  EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);  // the classifier is a matrix product
-  torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::tensor({0, 2})).backward();
-  for (const auto& item : model.named_parameters()) {
-    ASSERT_TRUE(item.value().grad().defined()) << item.key();
-    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>()) << item.key();
-  }
 }
 
 void expect_channels_last_forward_matches(models::Classifier& model) {

@@ -4,7 +4,6 @@
 #include <torch/torch.h>
 
 #include "core/error.h"
-#include "core/precision.h"
 #include "models/registry.h"
 #include "test_support.h"
 
@@ -60,18 +59,7 @@ TEST(VisionTransformer, TakesAnyMultipleOfThePatchSize) {
 // the matrix products in bf16, the residual stream and LayerNorm in fp32.
 TEST(VisionTransformer, TrainsAStepUnderBf16Autocast) {
   std::shared_ptr<Classifier> model = create_model("vit_small_patch16_224", 3);
-  model->train();
-  torch::Tensor logits;
-  {
-    const core::AutocastGuard autocast(core::AmpMode::kBf16, torch::kCPU);
-    logits = model->forward(torch::randn({2, 3, 32, 32}));
-  }
-  EXPECT_EQ(logits.scalar_type(), torch::kBFloat16);  // the head is a matrix product
-  torch::nn::functional::cross_entropy(logits.to(torch::kFloat), torch::tensor({0, 2})).backward();
-  for (const auto& item : model->named_parameters()) {
-    ASSERT_TRUE(item.value().grad().defined()) << item.key();
-    EXPECT_TRUE(torch::isfinite(item.value().grad()).all().item<bool>()) << item.key();
-  }
+  testing::expect_trains_a_step_under_bf16_autocast(*model);
 }
 
 }  // namespace
