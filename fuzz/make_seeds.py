@@ -158,10 +158,57 @@ def seeds_idx():
     write(t, "images_zero_count-idx3-ubyte", struct.pack(">IIII", 0x00000803, 0, 28, 28))
 
 
+# --- results bundles (`trainbench results export`) --------------------------------
+
+def bundle(bench, train, schema_version=3, **top):
+    out = {"format": "trainbench-results-bundle", "bundle_version": 1, "schema_version": schema_version,
+           "exported_at": "2026-12-09T10:14:14Z",
+           "exported_from": {"hostname": "lab-1", "trainbench_version": "0.1.0", "git_commit": "abc1234"},
+           "bench": bench, "train": train}
+    out.update(top)
+    return json.dumps(out, separators=(",", ":")).encode()
+
+
+def seeds_bundles():
+    """Rows use columns of fuzz_result_bundle.cpp's schema (bench_columns(), a train subset)."""
+    t = "fuzz_result_bundle"
+    provenance = {"trainbench_version": "0.1.0", "git_commit": "abc1234", "libtorch_version": "1.13.1",
+                  "device_name": "Test CPU", "threads": 2, "os": "Debian GNU/Linux 12 (bookworm)",
+                  "wsl": False, "container": True, "timestamp_utc": "2026-12-09T10:00:00Z"}
+    bench = dict(mode="train", model="resnet18d", device="cpu", amp="bf16", channels_last=True, batch_size=32,
+                 requested_batch_size=64, image_size=288, repetitions=3, steps=30, status="ok",
+                 note="out of memory at batch 64: ran at 32", images_per_sec=41.25, images_per_sec_std=0.5,
+                 images_per_sec_samples=[40.75, 41.25, 41.75], forward_seconds=0.1, peak_memory_bytes=81000000000,
+                 world_size=2, rank_images_per_sec=[20.5, 20.75], row_uid="0123456789abcdef0123456789abcdef",
+                 **provenance)
+    summary = {"model": "resnet18d", "epochs": 3, "val_accuracy": 0.994, "interrupted": False}
+    train = dict(stored_at="2026-12-09T10:05:00Z", run_dir="/runs/first", model="resnet18d", device="cpu",
+                 channels_last=False, image_size=288, val_accuracy=0.994, interrupted=False,
+                 row_uid="fedcba9876543210fedcba9876543210", summary_json=json.dumps(summary),
+                 config_json=json.dumps({"epochs": 3, "augment": {"kind": "trivial-wide"}}), **provenance)
+    write(t, "bench_and_train.tbr.json", bundle([bench], [train]))
+    write(t, "empty.tbr.json", bundle([], []))
+    minimal_bench = {"row_uid": "00000000000000000000000000000001", "mode": "infer", "model": "vit_small_patch16_224",
+                     "device": "cuda:0", "images_per_sec": 1200}
+    minimal_train = {"row_uid": "00000000000000000000000000000002", "model": "resnet18",
+                     "summary_json": "{}", "config_json": "null", "device": None}
+    write(t, "minimal_rows_older_schema.tbr.json", bundle([minimal_bench], [minimal_train], schema_version=1))
+    second = dict(minimal_bench, row_uid="00000000000000000000000000000003", amp=None, images_per_sec_samples=[])
+    write(t, "two_bench_rows_nulls.tbr.json", bundle([minimal_bench, second], []))
+    # Refused ones, one reason each, so the fuzzer starts next to each check.
+    write(t, "refused_duplicate_row_uid.tbr.json", bundle([minimal_bench, minimal_bench], []))
+    write(t, "refused_unknown_field_id.tbr.json", bundle([dict(minimal_bench, id=7)], []))
+    write(t, "refused_wrong_type.tbr.json", bundle([dict(minimal_bench, images_per_sec="fast")], []))
+    write(t, "refused_newer_schema.tbr.json", bundle([], [], schema_version=4))
+    write(t, "refused_summary_not_object.tbr.json", bundle([], [dict(minimal_train, summary_json="[1,2]")]))
+    write(t, "refused_truncated.tbr.json", bundle([bench], [])[:-40])
+
+
 def main():
     seeds_safetensors()
     seeds_images()
     seeds_idx()
+    seeds_bundles()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")
