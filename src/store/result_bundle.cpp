@@ -19,14 +19,14 @@ using core::Column;
 using core::ColumnType;
 using Json = nlohmann::ordered_json;
 
-std::string bytes_text(std::size_t bytes) {
+std::string bundle_size_text(std::size_t bytes) {
   if (bytes >= (std::size_t(1) << 20) && bytes % (std::size_t(1) << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   if (bytes >= (std::size_t(1) << 10) && bytes % (std::size_t(1) << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
   return std::to_string(bytes) + " bytes";
 }
 
 // A value as it appears in the file, cut short for a message.
-std::string shown(const Json& value) {
+std::string quoted_value(const Json& value) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text;
@@ -75,7 +75,7 @@ class BoundedJsonCheck {
   bool fits(const std::string& value) {
     if (value.size() <= max_string_) return true;
     problem = "a string of " + std::to_string(value.size()) + " bytes (\"" + value.substr(0, 20) +
-              "...\"), over the " + bytes_text(max_string_) + " limit";
+              "...\"), over the " + bundle_size_text(max_string_) + " limit";
     return false;
   }
   bool deeper() {
@@ -104,7 +104,7 @@ Json bounded_parse(const std::string& text, std::size_t max_string, int max_dept
   return Json::parse(text);
 }
 
-[[noreturn]] void refuse(const std::string& where, const std::string& problem) {
+[[noreturn]] void refuse_bundle(const std::string& where, const std::string& problem) {
   throw UsageError(where + ": " + problem);
 }
 
@@ -112,14 +112,14 @@ Json bounded_parse(const std::string& text, std::size_t max_string, int max_dept
 int version_field(const Json& whole, const std::string& key, int newest, const std::string& name,
                   const std::string& newer_hint) {
   const auto it = whole.find(key);
-  if (it == whole.end()) refuse(name, "missing \"" + key + "\"");
+  if (it == whole.end()) refuse_bundle(name, "missing \"" + key + "\"");
   if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
       (it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max()))) {
-    refuse(name, "\"" + key + "\" must be a positive whole number, not " + it->type_name() + " " + shown(*it));
+    refuse_bundle(name, "\"" + key + "\" must be a positive whole number, not " + it->type_name() + " " + quoted_value(*it));
   }
   const std::int64_t version = it->get<std::int64_t>();
   if (version > newest) {
-    refuse(name, "\"" + key + "\" is " + std::to_string(version) + ", newer than this build of trainbench reads (" +
+    refuse_bundle(name, "\"" + key + "\" is " + std::to_string(version) + ", newer than this build of trainbench reads (" +
                      std::to_string(newest) + "): " + newer_hint);
   }
   return static_cast<int>(version);
@@ -127,16 +127,16 @@ int version_field(const Json& whole, const std::string& key, int newest, const s
 
 const Json& required_field(const Json& object, const std::string& key, const std::string& where) {
   const auto it = object.find(key);
-  if (it == object.end()) refuse(where, "missing \"" + key + "\"");
+  if (it == object.end()) refuse_bundle(where, "missing \"" + key + "\"");
   return *it;
 }
 
 std::string text_field(const Json& object, const std::string& key, const std::string& where, std::size_t max_bytes) {
   const Json& value = required_field(object, key, where);
-  if (!value.is_string()) refuse(where, "\"" + key + "\" must be text, not " + value.type_name() + " " + shown(value));
+  if (!value.is_string()) refuse_bundle(where, "\"" + key + "\" must be text, not " + value.type_name() + " " + quoted_value(value));
   const std::string& text = value.get_ref<const std::string&>();
   if (text.size() > max_bytes) {
-    refuse(where, "\"" + key + "\" is " + std::to_string(text.size()) + " bytes long, over the " + bytes_text(max_bytes) +
+    refuse_bundle(where, "\"" + key + "\" is " + std::to_string(text.size()) + " bytes long, over the " + bundle_size_text(max_bytes) +
                       " limit");
   }
   return text;
@@ -146,7 +146,7 @@ void refuse_unknown_keys(const Json& object, const std::vector<std::string>& kno
   for (const auto& item : object.items()) {
     bool found = false;
     for (const std::string& key : known) found = found || key == item.key();
-    if (!found) refuse(where, "unknown field " + shown(Json(item.key())) + " (known: " + core::join(known) + ")");
+    if (!found) refuse_bundle(where, "unknown field " + quoted_value(Json(item.key())) + " (known: " + core::join(known) + ")");
   }
 }
 
@@ -163,7 +163,7 @@ bool is_document_column(const std::string& name) { return name == "summary_json"
 // One value of a stored column, checked and in the form import_rows takes.
 Json checked_value(const Column& column, const Json& value, const std::string& where, const BundleLimits& limits) {
   const auto wrong = [&](const std::string& wanted) -> Json {
-    refuse(where, "field \"" + column.name + "\" must be " + wanted + ", not " + value.type_name() + " " + shown(value));
+    refuse_bundle(where, "field \"" + column.name + "\" must be " + wanted + ", not " + value.type_name() + " " + quoted_value(value));
   };
   switch (column.type) {
     case ColumnType::kText: {
@@ -171,10 +171,10 @@ Json checked_value(const Column& column, const Json& value, const std::string& w
       const std::string& text = value.get_ref<const std::string&>();
       const std::size_t limit = is_document_column(column.name) ? limits.max_document_bytes : limits.max_text_bytes;
       if (text.size() > limit) {
-        refuse(where, "field \"" + column.name + "\" is " + std::to_string(text.size()) + " bytes long, over the " +
-                          bytes_text(limit) + " limit");
+        refuse_bundle(where, "field \"" + column.name + "\" is " + std::to_string(text.size()) + " bytes long, over the " +
+                          bundle_size_text(limit) + " limit");
       }
-      if (text.find('\0') != std::string::npos) refuse(where, "field \"" + column.name + "\" holds a NUL character");
+      if (text.find('\0') != std::string::npos) refuse_bundle(where, "field \"" + column.name + "\" holds a NUL character");
       return value;
     }
     case ColumnType::kInteger:
@@ -193,7 +193,7 @@ Json checked_value(const Column& column, const Json& value, const std::string& w
     case ColumnType::kRealList: {
       if (!value.is_array()) return wrong("a list of numbers");
       if (value.size() > limits.max_list_values) {
-        refuse(where, "field \"" + column.name + "\" has " + std::to_string(value.size()) + " values, over the limit of " +
+        refuse_bundle(where, "field \"" + column.name + "\" has " + std::to_string(value.size()) + " values, over the limit of " +
                           std::to_string(limits.max_list_values));
       }
       Json list = Json::array();
@@ -216,16 +216,16 @@ void check_document(const Json& row, const std::string& column, bool null_allowe
   const Json document = bounded_parse(it->get_ref<const std::string&>(), limits.max_document_bytes,
                                       limits.max_document_depth, where + ": field \"" + column + "\" is ");
   if (!document.is_object() && !(null_allowed && document.is_null())) {
-    refuse(where, "field \"" + column + "\" must hold a JSON object, not " + document.type_name());
+    refuse_bundle(where, "field \"" + column + "\" must hold a JSON object, not " + document.type_name());
   }
 }
 
 std::vector<Json> checked_rows(const Json& rows, const std::string& kind, const std::vector<Column>& columns,
                                const std::vector<std::string>& required, const std::string& name,
                                const BundleLimits& limits) {
-  if (!rows.is_array()) refuse(name, "\"" + kind + "\" must be a list of rows, not " + rows.type_name());
+  if (!rows.is_array()) refuse_bundle(name, "\"" + kind + "\" must be a list of rows, not " + rows.type_name());
   if (rows.size() > limits.max_rows) {
-    refuse(name, "\"" + kind + "\" has " + std::to_string(rows.size()) + " rows, over the limit of " +
+    refuse_bundle(name, "\"" + kind + "\" has " + std::to_string(rows.size()) + " rows, over the limit of " +
                      std::to_string(limits.max_rows));
   }
   std::map<std::string, const Column*> by_name;
@@ -238,7 +238,7 @@ std::vector<Json> checked_rows(const Json& rows, const std::string& kind, const 
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::string where = name + ": " + kind + "[" + std::to_string(i) + "]";
     const Json& row = rows[i];
-    if (!row.is_object()) refuse(where, "must be a row (an object of column: value), not " + std::string(row.type_name()));
+    if (!row.is_object()) refuse_bundle(where, "must be a row (an object of column: value), not " + std::string(row.type_name()));
     Json checked = Json::object();
     for (const auto& item : row.items()) {
       const auto column = by_name.find(item.key());
@@ -246,17 +246,17 @@ std::vector<Json> checked_rows(const Json& rows, const std::string& kind, const 
         const std::string why = item.key() == "id" ? "ids belong to one store; a bundle's rows are known by row_uid"
                                                    : "this build stores no such column for " + kind_words +
                                                          " (a newer trainbench's, or a mistyped file)";
-        refuse(where, "unknown field " + shown(Json(item.key())) + " (" + why + ")");
+        refuse_bundle(where, "unknown field " + quoted_value(Json(item.key())) + " (" + why + ")");
       }
       if (item.value().is_null()) continue;  // NULL: as if absent
       checked[item.key()] = checked_value(*column->second, item.value(), where, limits);
     }
     for (const std::string& column : required) {
-      if (!checked.contains(column)) refuse(where, "missing required field \"" + column + "\"");
+      if (!checked.contains(column)) refuse_bundle(where, "missing required field \"" + column + "\"");
     }
     const std::string& uid = checked.at("row_uid").get_ref<const std::string&>();
-    if (!is_row_uid(uid)) refuse(where, "row_uid " + shown(uid) + " is not 32 lowercase hexadecimal digits");
-    if (!uids.insert(uid).second) refuse(where, "row_uid " + uid + " appears twice in \"" + kind + "\"");
+    if (!is_row_uid(uid)) refuse_bundle(where, "row_uid " + quoted_value(uid) + " is not 32 lowercase hexadecimal digits");
+    if (!uids.insert(uid).second) refuse_bundle(where, "row_uid " + uid + " appears twice in \"" + kind + "\"");
     if (kind == "train") {
       check_document(checked, "summary_json", false, where, limits);
       check_document(checked, "config_json", true, where, limits);
@@ -299,13 +299,13 @@ std::string serialize_result_bundle(const ResultBundle& bundle) {
 ResultBundle parse_result_bundle(const std::string& text, const BundleSchema& schema, const std::string& name,
                                  const BundleLimits& limits) {
   if (text.size() > limits.max_file_bytes) {
-    refuse(name, std::to_string(text.size()) + " bytes, over the " + bytes_text(limits.max_file_bytes) +
+    refuse_bundle(name, std::to_string(text.size()) + " bytes, over the " + bundle_size_text(limits.max_file_bytes) +
                      " a results bundle may be");
   }
   const Json whole = bounded_parse(text, limits.max_document_bytes, limits.max_depth, name + ": ");
   const auto format = whole.is_object() ? whole.find("format") : whole.end();
   if (!whole.is_object() || format == whole.end() || *format != kBundleFormat) {
-    refuse(name, std::string("not a trainbench results bundle (no \"format\": \"") + kBundleFormat + "\")");
+    refuse_bundle(name, std::string("not a trainbench results bundle (no \"format\": \"") + kBundleFormat + "\")");
   }
   ResultBundle bundle;
   version_field(whole, "bundle_version", kBundleVersion, name, "a newer trainbench wrote it; update this one");
@@ -316,7 +316,7 @@ ResultBundle parse_result_bundle(const std::string& text, const BundleSchema& sc
   bundle.exported_at = text_field(whole, "exported_at", name, limits.max_text_bytes);
   const Json& origin = required_field(whole, "exported_from", name);
   const std::string origin_where = name + ": exported_from";
-  if (!origin.is_object()) refuse(origin_where, std::string("must be an object, not ") + origin.type_name());
+  if (!origin.is_object()) refuse_bundle(origin_where, std::string("must be an object, not ") + origin.type_name());
   refuse_unknown_keys(origin, {"hostname", "trainbench_version", "git_commit"}, origin_where);
   bundle.exported_from.hostname = text_field(origin, "hostname", origin_where, limits.max_text_bytes);
   bundle.exported_from.trainbench_version = text_field(origin, "trainbench_version", origin_where, limits.max_text_bytes);
@@ -339,7 +339,7 @@ ResultBundle read_result_bundle(const std::filesystem::path& path, const BundleS
   }
   if (in.bad()) throw UsageError("cannot read " + path.string() + ": " + std::strerror(errno));
   if (text.size() > limits.max_file_bytes) {
-    throw UsageError(path.string() + ": larger than the " + bytes_text(limits.max_file_bytes) +
+    throw UsageError(path.string() + ": larger than the " + bundle_size_text(limits.max_file_bytes) +
                      " a results bundle may be");
   }
   return parse_result_bundle(text, schema, path.string(), limits);
