@@ -22,7 +22,8 @@ set(TRAINBENCH_PLAIN_SOURCES
   models/convnext_config.cpp models/mobile_net_config.cpp models/resnet_config.cpp models/vision_transformer_config.cpp
   report/html_report.cpp report/markdown_report.cpp report/report_builder.cpp report/report_run.cpp
   report/run_series.cpp report/svg_chart.cpp
-  store/bench_row.cpp store/result_bundle.cpp store/results_store.cpp
+  store/bench_row.cpp store/postgres_database.cpp store/result_bundle.cpp store/results_store.cpp store/sql_database.cpp
+  store/sqlite_database.cpp
   telemetry/intel_gpu_source.cpp telemetry/nvml_source.cpp telemetry/phase_summary.cpp
   telemetry/proc_stats.cpp telemetry/sampler.cpp telemetry/telemetry_log.cpp telemetry/telemetry_sample.cpp
   train/epoch_plan.cpp train/metrics_records.cpp train/one_cycle.cpp train/progress_bar.cpp train/resume_state.cpp train/run_folder.cpp

@@ -111,8 +111,7 @@ bool all_digits(const std::string& text) {
 
 CompareInput stored_input(const std::string& argument, const std::string& kind, const std::string& id_text,
                           const fs::path& database) {
-  std::error_code error;
-  if (!fs::exists(database, error)) {
+  if (!store::database_exists(database)) {
     throw UsageError("'" + argument + "' names a stored result, but there is no results database at " +
                      database.string() + " (pass --db FILE, or a run folder or bench file instead)");
   }
@@ -121,7 +120,7 @@ CompareInput stored_input(const std::string& argument, const std::string& kind, 
   const store::ResultsStore results = store::ResultsStore::open(database);
   if (kind == "train") {
     const std::optional<store::TrainRecord> record = results.train_by_id(id);
-    if (!record) throw UsageError("no training run with id " + id_text + " in " + database.string());
+    if (!record) throw UsageError("no training run with id " + id_text + " in " + results.name());
     std::vector<nlohmann::json> metrics;
     if (!record->run_dir.empty()) metrics = train::read_metrics_log(fs::path(record->run_dir) / train::RunFiles::kMetrics);
     TrainingSide side =
@@ -131,7 +130,7 @@ CompareInput stored_input(const std::string& argument, const std::string& kind, 
   }
   const std::optional<BenchRow> row = results.bench_by_id(id);
   if (!row) {
-    throw UsageError("no bench row with id " + id_text + " in " + database.string() +
+    throw UsageError("no bench row with id " + id_text + " in " + results.name() +
                      " (use train:" + id_text + " for a stored training run)");
   }
   return bench_input("bench:" + id_text, {*row});

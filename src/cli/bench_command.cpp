@@ -256,7 +256,7 @@ int run_bench(BenchFlags flags) {
     if (!flags.quiet) std::fprintf(stderr, "wrote %zu rows to %s\n", shown.rows.size(), flags.output_file.c_str());
   }
   if (results_store) {
-    std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->path().c_str());
+    std::fprintf(stderr, "stored %zu rows in %s\n", table.rows.size(), results_store->name().c_str());
   }
   if (stopped) {
     std::fprintf(stderr, "interrupted after %zu of %zu tests\n", table.rows.size(), tests.size());
@@ -323,7 +323,7 @@ int run_scaling(const BenchFlags& flags, const std::optional<dist::LaunchIdentit
 
   if (results_store) {
     for (const store::BenchRow& row : rows) (void)results_store->insert_bench(row);
-    std::fprintf(stderr, "stored %zu rows in %s\n", rows.size(), results_store->path().c_str());
+    std::fprintf(stderr, "stored %zu rows in %s\n", rows.size(), results_store->name().c_str());
   }
   const std::string text = bench::format_table(bench::scaling_table(rows), format);
   if (flags.output_file.empty()) {

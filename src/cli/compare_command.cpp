@@ -103,7 +103,8 @@ void add_compare_command(CLI::App& app, int* exit_code) {
                   "Compare with published figures of the reference workload: titan-rtx, arc-a770, "
                   "arc-a770-blocked-layout, arc-a770-wsl, arc-a770-wsl-windows-drive; `list` shows them");
   cmd->add_option("--db", options->database,
-                  "Results database for stored ids (default: $TRAINBENCH_DB, else ~/.local/share/trainbench/results.db)");
+                  "Results database for stored ids: a SQLite file or a postgresql:// URL (default: $TRAINBENCH_DB, "
+                  "else ~/.local/share/trainbench/results.db)");
   cmd->add_option("-o,--output", options->output, "Output format: md or json")
       ->capture_default_str()
       ->check(one_of({"md", "json"}));

@@ -49,16 +49,15 @@ std::vector<store::BenchRow> stored_bench_rows(const ReportOptions& options, std
     if (text != "all") filters.push_back(store::parse_filter(text));
   }
   const fs::path path = options.db.empty() ? store::default_database_path() : fs::path(options.db);
-  std::error_code error;
-  if (!fs::exists(path, error)) throw UsageError("no results database at " + path.string() + " (see --db)");
+  if (!store::database_exists(path)) throw UsageError("no results database at " + path.string() + " (see --db)");
   const store::ResultsStore results = store::ResultsStore::open(path);
   const core::Table table = results.query(store::ResultKind::kBench, filters);
   std::vector<store::BenchRow> rows;
   for (const core::Row& row : table.rows) {
     if (const auto stored = results.bench_by_id(row["id"].get<std::int64_t>())) rows.push_back(*stored);
   }
-  if (rows.empty()) throw UsageError("no stored bench rows in " + path.string() + " match " + core::join(options.db_filters, " and "));
-  *source = "the results store " + path.string() + (filters.empty() ? "" : " (" + core::join(options.db_filters, " and ") + ")");
+  if (rows.empty()) throw UsageError("no stored bench rows in " + results.name() + " match " + core::join(options.db_filters, " and "));
+  *source = "the results store " + results.name() + (filters.empty() ? "" : " (" + core::join(options.db_filters, " and ") + ")");
   return rows;
 }
 

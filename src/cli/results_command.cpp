@@ -53,7 +53,7 @@ int run_results(const ResultsOptions& options) {
   const fs::path path = options.db.empty() ? store::default_database_path() : fs::path(options.db);
   const std::string what = kind == store::ResultKind::kBench ? "bench results" : "training runs";
 
-  if (!fs::exists(path)) {
+  if (!store::database_exists(path)) {
     // Listing must not create an empty database where a mistyped --db points.
     if (!options.db.empty()) {
       throw UsageError("no results database at " + path.string() +
@@ -70,9 +70,10 @@ int run_results(const ResultsOptions& options) {
   const store::ResultsStore store = store::ResultsStore::open(path);
   const core::Table table = store.query(kind, filters, options.last);
   if (table.rows.empty()) {
+    // store.name(): a server's URL without its password.
     const std::string message =
-        filters.empty() ? "no stored " + what + " in " + path.string()
-                        : "no stored " + what + " in " + path.string() + " match " + core::join(options.filters, " and ");
+        filters.empty() ? "no stored " + what + " in " + store.name()
+                        : "no stored " + what + " in " + store.name() + " match " + core::join(options.filters, " and ");
     print_nothing(table, format, message);
     return 0;
   }
@@ -214,8 +215,8 @@ void add_results_command(CLI::App& app, int* exit_code) {
       "(filters are ANDed: --filter amp=bf16 --filter 'images_per_sec>100'); `results export` and `results import` "
       "move them to another machine's database as a bundle file.");
   cmd->add_option("--db", options->db,
-                  "Results database (default: $TRAINBENCH_DB, else $XDG_DATA_HOME/trainbench/results.db, "
-                  "else ~/.local/share/trainbench/results.db)");
+                  "Results database: a SQLite file or a postgresql://user@host/db URL (default: $TRAINBENCH_DB, "
+                  "else $XDG_DATA_HOME/trainbench/results.db, else ~/.local/share/trainbench/results.db)");
   cmd->add_option("--kind", options->kind, "What to list: bench rows or train runs")
       ->capture_default_str()
       ->check(one_of({"bench", "train"}));

@@ -8,8 +8,9 @@ namespace trainbench::cli {
 
 void add_store_flags(CLI::App* cmd, StoreFlags* flags) {
   cmd->add_option("--db", flags->db,
-                  "Results database to add to (default: $TRAINBENCH_DB, else $XDG_DATA_HOME or "
-                  "~/.local/share, /trainbench/results.db); list it with `trainbench results`");
+                  "Results database to add to: a SQLite file, or a postgresql://user@host/db URL that several "
+                  "machines write to (default: $TRAINBENCH_DB, else $XDG_DATA_HOME or ~/.local/share, "
+                  "/trainbench/results.db); list it with `trainbench results`");
   cmd->add_flag("--no-db", flags->no_db, "Do not store the results");
 }
 

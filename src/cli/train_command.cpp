@@ -56,7 +56,7 @@ void store_run(const train::RunRecord& run, const StoreFlags& flags) {
     const std::int64_t id = results->insert_train(record);
     results->insert_telemetry(store::ResultKind::kTrain, id,
                               telemetry::read_telemetry_log(run_dir / train::RunFiles::kTelemetry));
-    std::printf("  stored as train:%lld in %s\n", static_cast<long long>(id), results->path().c_str());
+    std::printf("  stored as train:%lld in %s\n", static_cast<long long>(id), results->name().c_str());
   } catch (const Error& error) {
     std::fprintf(stderr, "trainbench: warning: run not stored: %s\n", error.what());
   }

@@ -1,18 +1,17 @@
 #include "store/results_store.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <chrono>
+#include <cstdio>
 #include <cstdlib>
-#include <set>
-#include <thread>
+#include <random>
 
-#include "core/provenance.h"
 #include "core/error.h"
+#include "core/provenance.h"
 #include "core/text.h"
+#include "store/postgres_database.h"
+#include "store/sqlite_database.h"
 
 namespace trainbench::store {
 namespace {
@@ -21,95 +20,17 @@ namespace fs = std::filesystem;
 using core::Column;
 using core::ColumnType;
 
-// Long enough that a writer never gives up while others insert (each insert
-// holds the write lock for well under a millisecond), short enough that a
-// stuck process is reported rather than waited on forever.
-constexpr int kBusyTimeoutMs = 30000;
-
 constexpr const char* kBenchTable = "bench_results";
 constexpr const char* kTrainTable = "train_runs";
 constexpr const char* kTelemetryTable = "telemetry_samples";
+// A row's identity across stores: assigned once when the row is first stored
+// and carried by bundles, so importing a row twice, or retrying an insert
+// whose answer was lost, never stores it twice.
+constexpr const char* kRowUid = "row_uid";
 
-[[noreturn]] void fail(sqlite3* db, const fs::path& path, const std::string& what) {
-  const std::string reason = db ? sqlite3_errmsg(db) : "out of memory";
-  throw StoreError("results database " + path.string() + ": " + what + ": " + reason);
-}
+std::string quoted(const std::string& name) { return quoted_name(name); }
 
-// Column names come from our own schema, never from a user; quoting them
-// anyway keeps a future name that is also an SQL keyword working.
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-const char* sql_type(ColumnType type) {
-  switch (type) {
-    case ColumnType::kInteger:
-    case ColumnType::kBool: return "INTEGER";  // bool as 0/1
-    case ColumnType::kReal: return "REAL";
-    case ColumnType::kText:
-    case ColumnType::kRealList: return "TEXT";  // list as JSON text: exact doubles, and json_each() reads it
-  }
-  return "TEXT";
-}
-
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const fs::path& path, const std::string& sql) : db_(db), path_(path) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement_, nullptr) != SQLITE_OK) fail(db, path, "preparing " + sql);
-  }
-  ~Statement() { sqlite3_finalize(statement_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  sqlite3_stmt* get() const { return statement_; }
-  // True while there is a row to read.
-  bool step() {
-    const int code = sqlite3_step(statement_);
-    if (code == SQLITE_ROW) return true;
-    if (code == SQLITE_DONE) return false;
-    fail(db_, path_, "running " + std::string(sqlite3_sql(statement_)));
-  }
-
- private:
-  sqlite3* db_;
-  const fs::path& path_;
-  sqlite3_stmt* statement_ = nullptr;
-};
-
-void execute(sqlite3* db, const fs::path& path, const std::string& sql) {
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) fail(db, path, "running " + sql);
-}
-
-int user_version(sqlite3* db, const fs::path& path) {
-  Statement statement(db, path, "PRAGMA user_version");
-  return statement.step() ? sqlite3_column_int(statement.get(), 0) : 0;
-}
-
-// One transaction that rolls back unless committed (an exception on the way
-// leaves the file as it was).
-class WriteTransaction {
- public:
-  // IMMEDIATE takes the write lock up front, waiting through busy_timeout, so
-  // two writers never both read and then fail to upgrade.
-  WriteTransaction(sqlite3* db, const fs::path& path) : db_(db), path_(path) { execute(db, path, "BEGIN IMMEDIATE"); }
-  ~WriteTransaction() {
-    if (!committed_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    execute(db_, path_, "COMMIT");
-    committed_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  const fs::path& path_;
-  bool committed_ = false;
-};
-
-// ---- the schema ----
+// ---- the schema: one definition, written in each database's dialect ----
 
 // What a table stores (after its "id" column) and which of those columns
 // `results` shows.
@@ -119,8 +40,14 @@ struct TableSchema {
   std::size_t shown = 0;  // the first `shown` stored columns
 };
 
+Column row_uid_column() { return {kRowUid, ColumnType::kText, "The row's identity in every store (32 hex digits)"}; }
+
 const TableSchema& bench_schema() {
-  static const TableSchema schema{kBenchTable, store::bench_columns(), store::bench_columns().size()};
+  static const TableSchema schema = [] {
+    TableSchema s{kBenchTable, store::bench_columns(), store::bench_columns().size()};
+    s.stored.push_back(row_uid_column());
+    return s;
+  }();
   return schema;
 }
 
@@ -129,6 +56,7 @@ const TableSchema& bench_schema() {
 const TableSchema& train_schema() {
   static const TableSchema schema = [] {
     TableSchema s{kTrainTable, train_columns(), train_columns().size()};
+    s.stored.push_back(row_uid_column());
     s.stored.push_back({"summary_json", ColumnType::kText, "summary.json of the run, whole"});
     s.stored.push_back({"config_json", ColumnType::kText, "config.json of the run, whole"});
     return s;
@@ -144,155 +72,118 @@ std::vector<Column> shown_columns(const TableSchema& schema) {
   return columns;
 }
 
-void create_table(sqlite3* db, const fs::path& path, const TableSchema& schema) {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + quoted(schema.name) + " (id INTEGER PRIMARY KEY AUTOINCREMENT";
-  for (const Column& column : schema.stored) sql += ", " + quoted(column.name) + " " + sql_type(column.type);
-  execute(db, path, sql + ")");
+void create_table(SqlDatabase& db, const TableSchema& schema) {
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + quoted(schema.name) + " (" + db.id_column();
+  for (const Column& column : schema.stored) sql += ", " + quoted(column.name) + " " + db.type_name(column.type);
+  db.run(sql + ")");
 }
 
-std::set<std::string> existing_columns(sqlite3* db, const fs::path& path, const std::string& table) {
-  Statement statement(db, path, "PRAGMA table_info(" + quoted(table) + ")");
-  std::set<std::string> names;
-  while (statement.step()) names.insert(reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 1)));
-  return names;
+bool has_column(SqlDatabase& db, const std::string& table, const std::string& column) {
+  const std::vector<std::string> names = db.column_names(table);
+  return std::find(names.begin(), names.end(), column) != names.end();
 }
 
-// Columns this build knows that the file's table lacks (a file written by an
+// Columns this build knows that the table lacks (a database written by an
 // older trainbench, before a field was added).
-std::vector<Column> missing_columns(sqlite3* db, const fs::path& path, const TableSchema& schema) {
-  const std::set<std::string> existing = existing_columns(db, path, schema.name);
+std::vector<Column> missing_columns(SqlDatabase& db, const TableSchema& schema) {
+  const std::vector<std::string> existing = db.column_names(schema.name);
   std::vector<Column> missing;
   if (existing.empty()) return missing;  // no table yet: a migration step creates it whole
   for (const Column& column : schema.stored) {
-    if (!existing.count(column.name)) missing.push_back(column);
+    if (std::find(existing.begin(), existing.end(), column.name) == existing.end()) missing.push_back(column);
   }
   return missing;
 }
 
-// Schema migrations, oldest first: step N takes a file at version N-1 to N.
-// A released step never changes; a new field only needs a column in its
+// Schema migrations, oldest first: step N takes a database at version N-1 to
+// N. A released step never changes; a new field only needs a column in its
 // schema (added below by ALTER TABLE), a new table or a changed type needs a step.
 struct Migration {
   int version;
-  void (*apply)(sqlite3*, const fs::path&);
+  void (*apply)(SqlDatabase&);
 };
 
-void create_tables(sqlite3* db, const fs::path& path) {
-  create_table(db, path, bench_schema());
-  create_table(db, path, train_schema());
+void create_tables(SqlDatabase& db) {
+  create_table(db, bench_schema());
+  create_table(db, train_schema());
 }
 
 // Version 2: telemetry samples of runs and bench tests, one JSON object each
 // (telemetry/telemetry_sample.h), found by their owner's kind and id.
-void create_telemetry_table(sqlite3* db, const fs::path& path) {
-  execute(db, path,
-          "CREATE TABLE IF NOT EXISTS " + quoted(kTelemetryTable) +
-              " (id INTEGER PRIMARY KEY AUTOINCREMENT, owner_kind TEXT NOT NULL, owner_id INTEGER NOT NULL, "
-              "seconds REAL, phase TEXT, sample_json TEXT NOT NULL)");
-  execute(db, path,
-          "CREATE INDEX IF NOT EXISTS telemetry_owner ON " + quoted(kTelemetryTable) + " (owner_kind, owner_id)");
+void create_telemetry_table(SqlDatabase& db) {
+  db.run("CREATE TABLE IF NOT EXISTS " + quoted(kTelemetryTable) + " (" + db.id_column() +
+         ", owner_kind TEXT NOT NULL, owner_id " + db.type_name(ColumnType::kInteger) + " NOT NULL, seconds " +
+         db.type_name(ColumnType::kReal) + ", phase TEXT, sample_json TEXT NOT NULL)");
+  db.run("CREATE INDEX IF NOT EXISTS telemetry_owner ON " + quoted(kTelemetryTable) + " (owner_kind, owner_id)");
+}
+
+// Version 3: every row gets a row_uid (rows stored before get a random one)
+// and no two rows share one.
+void add_row_uids(SqlDatabase& db) {
+  for (const TableSchema* schema : {&bench_schema(), &train_schema()}) {
+    const std::string table = quoted(schema->name);
+    if (db.column_names(schema->name).empty()) create_table(db, *schema);  // an early file may lack one
+    if (!has_column(db, schema->name, kRowUid)) db.run("ALTER TABLE " + table + " ADD COLUMN " + quoted(kRowUid) + " TEXT");
+    db.run("UPDATE " + table + " SET " + quoted(kRowUid) + " = " + db.random_uid_expression() + " WHERE " +
+           quoted(kRowUid) + " IS NULL");
+    db.run("CREATE UNIQUE INDEX IF NOT EXISTS " + quoted(schema->name + "_row_uid") + " ON " + table + " (" +
+           quoted(kRowUid) + ")");
+  }
 }
 
 const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> steps{{1, create_tables}, {2, create_telemetry_table}};
+  static const std::vector<Migration> steps{{1, create_tables}, {2, create_telemetry_table}, {3, add_row_uids}};
   return steps;
 }
 
+}  // namespace
+
 int newest_schema_version() { return migrations().back().version; }
 
-[[noreturn]] void refuse_newer(const fs::path& path, int version) {
-  throw StoreError("results database " + path.string() + " has schema version " + std::to_string(version) +
-                   " but this trainbench knows versions up to " + std::to_string(newest_schema_version()) +
-                   ": it was written by a newer trainbench; use that one (the file was left unchanged)");
+namespace {
+
+bool needs_migration(SqlDatabase& db) {
+  return db.schema_version() < newest_schema_version() || !missing_columns(db, bench_schema()).empty() ||
+         !missing_columns(db, train_schema()).empty();
 }
 
-bool needs_migration(sqlite3* db, const fs::path& path) {
-  return user_version(db, path) < newest_schema_version() || !missing_columns(db, path, bench_schema()).empty() ||
-         !missing_columns(db, path, train_schema()).empty();
-}
-
-void migrate(sqlite3* db, const fs::path& path) {
-  if (!needs_migration(db, path)) return;  // the common case takes no write lock
-  WriteTransaction transaction(db, path);
+void migrate(SqlDatabase& db) {
+  if (!needs_migration(db)) return;  // the common case takes no write lock
+  WriteTransaction transaction(db);
+  db.lock_schema();
   // Another process may have migrated while this one waited for the lock.
-  const int version = user_version(db, path);
-  if (version > newest_schema_version()) refuse_newer(path, version);
+  const int version = db.schema_version();
+  if (version > newest_schema_version()) refuse_newer_schema(db.name(), version, newest_schema_version());
   for (const Migration& step : migrations()) {
-    if (step.version > version) step.apply(db, path);
+    if (step.version > version) step.apply(db);
   }
   for (const TableSchema* schema : {&bench_schema(), &train_schema()}) {
-    for (const Column& column : missing_columns(db, path, *schema)) {
-      execute(db, path,
-              "ALTER TABLE " + quoted(schema->name) + " ADD COLUMN " + quoted(column.name) + " " + sql_type(column.type));
+    for (const Column& column : missing_columns(db, *schema)) {
+      db.run("ALTER TABLE " + quoted(schema->name) + " ADD COLUMN " + quoted(column.name) + " " +
+             db.type_name(column.type));
     }
   }
-  if (version != newest_schema_version()) {
-    execute(db, path, "PRAGMA user_version = " + std::to_string(newest_schema_version()));
-  }
+  if (version != newest_schema_version()) db.set_schema_version(newest_schema_version());
   transaction.commit();
-}
-
-// Switching a fresh file to WAL needs a moment of exclusive access, which a
-// second process opening the same new file at the same instant can hold; the
-// switch is retried for as long as an insert would wait.
-void use_write_ahead_log(sqlite3* db, const fs::path& path) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-  while (true) {
-    const int code = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-    if (code == SQLITE_OK) return;
-    if ((code & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) {
-      fail(db, path, "switching to write-ahead logging");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
 }
 
 // ---- values in and out ----
 
-void bind_value(sqlite3_stmt* statement, int index, const nlohmann::ordered_json& value) {
-  switch (value.type()) {
-    case nlohmann::ordered_json::value_t::null:
-    case nlohmann::ordered_json::value_t::discarded: sqlite3_bind_null(statement, index); break;
-    case nlohmann::ordered_json::value_t::boolean: sqlite3_bind_int(statement, index, value.get<bool>() ? 1 : 0); break;
-    case nlohmann::ordered_json::value_t::number_integer:
-    case nlohmann::ordered_json::value_t::number_unsigned:
-      sqlite3_bind_int64(statement, index, value.get<std::int64_t>());
-      break;
-    case nlohmann::ordered_json::value_t::number_float:  // NaN becomes NULL (SQLite has no NaN)
-      sqlite3_bind_double(statement, index, value.get<double>());
-      break;
-    case nlohmann::ordered_json::value_t::string: {
-      const std::string& text = value.get_ref<const std::string&>();
-      sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-      break;
-    }
-    default: {  // arrays (sample lists) and objects: JSON text, whose numbers read back bit for bit
-      const std::string text = value.dump();
-      sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    }
-  }
-}
-
-std::string text_at(sqlite3_stmt* statement, int index) {
-  const unsigned char* text = sqlite3_column_text(statement, index);
-  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement, index)))
-              : std::string();
-}
-
-nlohmann::ordered_json read_value(sqlite3_stmt* statement, int index, ColumnType type) {
-  const int stored = sqlite3_column_type(statement, index);
-  if (stored == SQLITE_NULL) return nullptr;
+// A stored value as the column's type (the database gives integers, doubles
+// and text; a bool is 0/1 and a list JSON text).
+nlohmann::ordered_json read_value(const SqlValue& stored, ColumnType type) {
+  if (stored.is_null()) return nullptr;
   switch (type) {
-    case ColumnType::kBool: return sqlite3_column_int64(statement, index) != 0;
-    case ColumnType::kInteger:
-      if (stored == SQLITE_INTEGER) return sqlite3_column_int64(statement, index);
-      if (stored == SQLITE_FLOAT) return sqlite3_column_double(statement, index);
-      return text_at(statement, index);
-    case ColumnType::kReal: return sqlite3_column_double(statement, index);
-    case ColumnType::kText: return text_at(statement, index);
+    case ColumnType::kBool: return stored.is_number() ? stored.get<double>() != 0 : stored == "1";
+    case ColumnType::kInteger: return stored;  // an integer, or what an older file held there
+    case ColumnType::kReal:
+      if (stored.is_number()) return stored.get<double>();
+      return stored;
+    case ColumnType::kText: return stored.is_string() ? stored : nlohmann::ordered_json(stored.dump());
     case ColumnType::kRealList: {
-      nlohmann::ordered_json list = nlohmann::ordered_json::parse(text_at(statement, index), nullptr, false);
-      return list.is_discarded() ? nlohmann::ordered_json(text_at(statement, index)) : list;
+      if (!stored.is_string()) return stored;
+      nlohmann::ordered_json list = nlohmann::ordered_json::parse(stored.get<std::string>(), nullptr, false);
+      return list.is_discarded() ? stored : list;
     }
   }
   return nullptr;
@@ -304,36 +195,91 @@ std::string column_list(const std::vector<Column>& columns) {
   return core::join(names, ", ");
 }
 
-// Inserts one row (column name -> value; absent names are NULL) in its own
-// transaction and returns its id.
-std::int64_t insert_row(sqlite3* db, const fs::path& path, const TableSchema& schema, const core::Row& values) {
-  std::string placeholders;
-  for (std::size_t i = 0; i < schema.stored.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
-  Statement statement(db, path,
-                      "INSERT INTO " + quoted(schema.name) + " (" + column_list(schema.stored) + ") VALUES (" +
-                          placeholders + ")");
-  for (std::size_t i = 0; i < schema.stored.size(); ++i) {
-    const auto found = values.find(schema.stored[i].name);
-    bind_value(statement.get(), static_cast<int>(i + 1), found == values.end() ? nlohmann::ordered_json() : *found);
+// 128 random bits as 32 lowercase hex digits.
+std::string new_row_uid() {
+  static thread_local std::random_device source;
+  std::string uid;
+  for (int word = 0; word < 4; ++word) {
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(source()));
+    uid += hex;
   }
-  WriteTransaction transaction(db, path);
-  statement.step();
-  const std::int64_t id = sqlite3_last_insert_rowid(db);
-  transaction.commit();
-  return id;
+  return uid;
+}
+
+// Stores one row (column name -> value; absent names are NULL) unless its
+// row_uid is stored already: its new id, or nullopt when skipped.
+std::optional<std::int64_t> insert_one(SqlDatabase& db, const TableSchema& schema, const core::Row& values) {
+  std::string placeholders;
+  std::vector<SqlValue> parameters;
+  for (std::size_t i = 0; i < schema.stored.size(); ++i) {
+    placeholders += (i ? ", $" : "$") + std::to_string(i + 1);
+    const auto found = values.find(schema.stored[i].name);
+    parameters.push_back(found == values.end() ? SqlValue() : *found);
+  }
+  const std::vector<SqlRow> returned =
+      db.run("INSERT INTO " + quoted(schema.name) + " (" + column_list(schema.stored) + ") VALUES (" + placeholders +
+                 ") ON CONFLICT (" + quoted(kRowUid) + ") DO NOTHING RETURNING id",
+             parameters);
+  if (returned.empty()) return std::nullopt;
+  return returned[0][0].get<std::int64_t>();
+}
+
+std::int64_t id_of_row_uid(SqlDatabase& db, const TableSchema& schema, const std::string& uid) {
+  const std::vector<SqlRow> rows =
+      db.run("SELECT id FROM " + quoted(schema.name) + " WHERE " + quoted(kRowUid) + " = $1", {uid});
+  if (rows.empty()) throw StoreError("results database " + db.name() + ": row " + uid + " vanished after its insert");
+  return rows[0][0].get<std::int64_t>();
+}
+
+// Stores one new row in its own transaction, under a fresh row_uid, and
+// returns its id. When the connection to a server breaks on the way, the
+// insert is tried once more on a new one under the same row_uid: whether or
+// not the first attempt's commit reached the server, the row is then stored
+// exactly once.
+std::int64_t insert_row(SqlDatabase& db, const TableSchema& schema, core::Row values) {
+  values[kRowUid] = new_row_uid();
+  const std::string uid = values[kRowUid];
+  const auto attempt = [&] {
+    WriteTransaction transaction(db);
+    const std::optional<std::int64_t> id = insert_one(db, schema, values);
+    transaction.commit();
+    return id ? *id : id_of_row_uid(db, schema, uid);
+  };
+  try {
+    return attempt();
+  } catch (const StoreError&) {
+    if (!db.connection_lost()) throw;
+  }
+  db.reconnect();
+  return attempt();
+}
+
+// Whether a value may be stored in a column of this type (null always may).
+bool fits_column(const nlohmann::ordered_json& value, ColumnType type) {
+  if (value.is_null()) return true;
+  switch (type) {
+    case ColumnType::kBool: return value.is_boolean();
+    case ColumnType::kInteger: return value.is_number_integer();
+    case ColumnType::kReal: return value.is_number();
+    case ColumnType::kText: return value.is_string();
+    case ColumnType::kRealList:
+      return value.is_array() &&
+             std::all_of(value.begin(), value.end(), [](const nlohmann::ordered_json& x) { return x.is_number(); });
+  }
+  return false;
 }
 
 // The row with this id, keyed by column name, without its NULL columns (so a
-// reader of an older file's row sees the defaults of fields it lacked).
-std::optional<nlohmann::json> row_by_id(sqlite3* db, const fs::path& path, const std::string& table,
-                                        const std::vector<Column>& columns, std::int64_t id) {
-  Statement statement(db, path, "SELECT " + column_list(columns) + " FROM " + quoted(table) + " WHERE id = ?1");
-  sqlite3_bind_int64(statement.get(), 1, id);
-  if (!statement.step()) return std::nullopt;
+// reader of an older database's row sees the defaults of fields it lacked).
+std::optional<nlohmann::json> row_by_id(SqlDatabase& db, const TableSchema& schema, std::int64_t id) {
+  const std::vector<SqlRow> rows =
+      db.run("SELECT " + column_list(schema.stored) + " FROM " + quoted(schema.name) + " WHERE id = $1", {id});
+  if (rows.empty()) return std::nullopt;
   nlohmann::json row = nlohmann::json::object();
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    nlohmann::ordered_json value = read_value(statement.get(), static_cast<int>(i), columns[i].type);
-    if (!value.is_null()) row[columns[i].name] = nlohmann::json::parse(value.dump());
+  for (std::size_t i = 0; i < schema.stored.size(); ++i) {
+    const nlohmann::ordered_json value = read_value(rows[0][i], schema.stored[i].type);
+    if (!value.is_null()) row[schema.stored[i].name] = nlohmann::json::parse(value.dump());
   }
   return row;
 }
@@ -372,42 +318,69 @@ std::optional<std::int64_t> parse_integer(const std::string& text) {
 
 std::string filter_text(const Filter& filter) { return filter.column + filter.op + filter.value; }
 
-// Binds a filter's value as the column's type, so numbers compare as numbers.
-void bind_filter_value(sqlite3_stmt* statement, int index, const Filter& filter, ColumnType type) {
+// A filter's value as the column's type, so numbers compare as numbers.
+SqlValue filter_value(const Filter& filter, ColumnType type) {
   const std::string& value = filter.value;
-  if (filter.op == "~" || type == ColumnType::kText || type == ColumnType::kRealList) {
-    sqlite3_bind_text(statement, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    return;
-  }
+  if (filter.op == "~" || type == ColumnType::kText || type == ColumnType::kRealList) return value;
   if (type == ColumnType::kBool) {
     std::string lower = value;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     const bool is_true = lower == "true" || lower == "1" || lower == "yes";
-    if (is_true || lower == "false" || lower == "0" || lower == "no") {
-      sqlite3_bind_int(statement, index, is_true ? 1 : 0);
-      return;
-    }
+    if (is_true || lower == "false" || lower == "0" || lower == "no") return is_true ? 1 : 0;
     throw UsageError("filter '" + filter_text(filter) + "': " + filter.column + " is true or false, not '" + value + "'");
   }
-  if (const auto integer = parse_integer(value); integer && type == ColumnType::kInteger) {
-    sqlite3_bind_int64(statement, index, *integer);
-    return;
-  }
-  if (const auto number = parse_number(value)) {
-    sqlite3_bind_double(statement, index, *number);
-    return;
-  }
+  if (const auto integer = parse_integer(value); integer && type == ColumnType::kInteger) return *integer;
+  if (const auto number = parse_number(value)) return *number;
   throw UsageError("filter '" + filter_text(filter) + "': " + filter.column + " is a number, not '" + value + "'");
 }
 
-std::string filter_condition(const Filter& filter, int index) {
-  const std::string column = quoted(filter.column), placeholder = "?" + std::to_string(index);
-  // IS / IS NOT treat NULL as a value: "peak_tflops!=5" keeps rows without a peak.
-  if (filter.op == "=") return column + " IS " + placeholder;
-  if (filter.op == "!=") return column + " IS NOT " + placeholder;
-  if (filter.op == "~") return "instr(lower(CAST(" + column + " AS TEXT)), lower(" + placeholder + ")) > 0";
-  return column + " " + filter.op + " " + placeholder;
+std::string filter_condition(const SqlDatabase& db, const Filter& filter, int index) {
+  const std::string column = quoted(filter.column), parameter = "$" + std::to_string(index);
+  // NULL counts as a value: "peak_tflops!=5" keeps rows without a peak.
+  if (filter.op == "=") return db.same_value(column, parameter);
+  if (filter.op == "!=") return db.other_value(column, parameter);
+  if (filter.op == "~") return db.contains_text(column, parameter);
+  return column + " " + filter.op + " " + parameter;
 }
+
+// The rows of a kind's table that pass the filters, as `columns` (stored
+// columns or "id"), oldest first; limit > 0 keeps the newest `limit`.
+std::vector<core::Row> select_rows(SqlDatabase& db, ResultKind kind, const std::vector<Column>& columns,
+                                   const std::vector<Filter>& filters, int limit) {
+  const TableSchema& schema = schema_of(kind);
+  const std::vector<Column> filterable = shown_columns(schema);
+  std::string sql = "SELECT " + column_list(columns) + " FROM " + quoted(schema.name);
+  std::vector<SqlValue> parameters;
+  for (const Filter& filter : filters) {
+    const auto found = std::find_if(filterable.begin(), filterable.end(),
+                                    [&](const Column& column) { return column.name == filter.column; });
+    if (found == filterable.end()) {
+      std::vector<std::string> names;
+      for (const Column& column : filterable) names.push_back(column.name);
+      throw UsageError("filter '" + filter_text(filter) + "': no column '" + filter.column + "'; " +
+                       (kind == ResultKind::kBench ? "bench results" : "training runs") + " have " + core::join(names));
+    }
+    if (std::find(filter_operators().begin(), filter_operators().end(), filter.op) == filter_operators().end()) {
+      throw UsageError("filter '" + filter_text(filter) + "': unknown operator '" + filter.op +
+                       "' (use = != < > <= >= ~)");
+    }
+    parameters.push_back(filter_value(filter, found->type));
+    sql += (parameters.size() == 1 ? " WHERE " : " AND ") +
+           filter_condition(db, filter, static_cast<int>(parameters.size()));
+  }
+  sql += " ORDER BY id DESC";
+  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
+  std::vector<core::Row> rows;
+  for (const SqlRow& stored : db.run(sql, parameters)) {
+    core::Row row = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < columns.size(); ++i) row[columns[i].name] = read_value(stored[i], columns[i].type);
+    rows.push_back(std::move(row));
+  }
+  std::reverse(rows.begin(), rows.end());  // the newest `limit` were selected; give the oldest first
+  return rows;
+}
+
+const char* owner_name(ResultKind kind) { return kind == ResultKind::kBench ? "bench" : "train"; }
 
 }  // namespace
 
@@ -483,51 +456,31 @@ const std::vector<Column>& train_columns() {
   return columns;
 }
 
-ResultsStore ResultsStore::open(const fs::path& path) {
+const std::vector<Column>& stored_columns(ResultKind kind) { return schema_of(kind).stored; }
+
+bool database_exists(const std::string& location) {
   std::error_code error;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), error);
-  if (error) {
-    throw StoreError("results database " + path.string() + ": cannot create its folder " +
-                     path.parent_path().string() + ": " + error.message());
-  }
-  sqlite3* raw = nullptr;
-  const int code = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  ResultsStore store(raw, path);  // closes the connection if anything below throws
-  if (code != SQLITE_OK) fail(raw, path, "opening");
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  // Checked before anything writes: a newer trainbench's file stays untouched
-  // (switching to WAL alone would rewrite its header).
-  const int version = user_version(raw, path);
-  if (version > newest_schema_version()) refuse_newer(path, version);
-  // WAL: readers never block the writer and a killed writer loses only its
-  // unfinished transaction. NORMAL sync is safe against a killed process
-  // (only a power cut can lose the last commits), and keeps inserts cheap.
-  use_write_ahead_log(raw, path);
-  execute(raw, path, "PRAGMA synchronous=NORMAL");
-  migrate(raw, path);
+  return is_server_location(location) || fs::exists(location, error);
+}
+
+ResultsStore ResultsStore::open(const std::string& location) {
+  ResultsStore store(is_server_location(location) ? connect_postgres_database(location)
+                                                  : open_sqlite_database(location, newest_schema_version()));
+  const int version = store.db_->schema_version();
+  if (version > newest_schema_version()) refuse_newer_schema(store.name(), version, newest_schema_version());
+  migrate(*store.db_);
   return store;
 }
 
-ResultsStore::ResultsStore(sqlite3* db, fs::path path) : db_(db), path_(std::move(path)) {}
+ResultsStore::ResultsStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
+ResultsStore::~ResultsStore() = default;
+ResultsStore::ResultsStore(ResultsStore&&) noexcept = default;
+ResultsStore& ResultsStore::operator=(ResultsStore&&) noexcept = default;
 
-ResultsStore::~ResultsStore() { sqlite3_close_v2(db_); }
-
-ResultsStore::ResultsStore(ResultsStore&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) {
-  other.db_ = nullptr;
-}
-
-ResultsStore& ResultsStore::operator=(ResultsStore&& other) noexcept {
-  if (this != &other) {
-    sqlite3_close_v2(db_);
-    db_ = other.db_;
-    path_ = std::move(other.path_);
-    other.db_ = nullptr;
-  }
-  return *this;
-}
+const std::string& ResultsStore::name() const { return db_->name(); }
 
 std::int64_t ResultsStore::insert_bench(const store::BenchRow& row) {
-  return insert_row(db_, path_, bench_schema(), store::to_row(row));
+  return insert_row(*db_, bench_schema(), store::to_row(row));
 }
 
 std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
@@ -552,44 +505,30 @@ std::int64_t ResultsStore::insert_train(const TrainRecord& record) {
   values["run_dir"] = record.run_dir;
   values["summary_json"] = record.summary.dump();
   values["config_json"] = record.config.dump();
-  return insert_row(db_, path_, train_schema(), values);
+  return insert_row(*db_, train_schema(), values);
 }
 
 void ResultsStore::insert_telemetry(ResultKind owner_kind, std::int64_t owner_id,
                                     const std::vector<telemetry::TelemetrySample>& samples) {
-  Statement statement(db_, path_,
-                      "INSERT INTO " + quoted(kTelemetryTable) +
-                          " (owner_kind, owner_id, seconds, phase, sample_json) VALUES (?1, ?2, ?3, ?4, ?5)");
-  const std::string kind = owner_kind == ResultKind::kBench ? "bench" : "train";
   // One transaction for all of them: a run's samples are stored whole or not at all.
-  WriteTransaction transaction(db_, path_);
+  WriteTransaction transaction(*db_);
   for (const telemetry::TelemetrySample& sample : samples) {
-    const std::string json = telemetry::to_json(sample).dump();
-    sqlite3_reset(statement.get());
-    sqlite3_bind_text(statement.get(), 1, kind.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(statement.get(), 2, owner_id);
-    sqlite3_bind_double(statement.get(), 3, sample.seconds);
-    sqlite3_bind_text(statement.get(), 4, sample.phase.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(statement.get(), 5, json.c_str(), -1, SQLITE_TRANSIENT);
-    statement.step();
+    db_->run("INSERT INTO " + quoted(kTelemetryTable) +
+                 " (owner_kind, owner_id, seconds, phase, sample_json) VALUES ($1, $2, $3, $4, $5)",
+             {owner_name(owner_kind), owner_id, sample.seconds, sample.phase, telemetry::to_json(sample).dump()});
   }
   transaction.commit();
 }
 
 std::vector<telemetry::TelemetrySample> ResultsStore::telemetry_of(ResultKind owner_kind, std::int64_t owner_id) const {
-  Statement statement(db_, path_,
-                      "SELECT sample_json FROM " + quoted(kTelemetryTable) +
-                          " WHERE owner_kind = ?1 AND owner_id = ?2 ORDER BY id");
-  const std::string kind = owner_kind == ResultKind::kBench ? "bench" : "train";
-  sqlite3_bind_text(statement.get(), 1, kind.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(statement.get(), 2, owner_id);
   std::vector<telemetry::TelemetrySample> samples;
-  while (statement.step()) {
-    const char* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 0));
+  for (const SqlRow& row : db_->run("SELECT sample_json FROM " + quoted(kTelemetryTable) +
+                                        " WHERE owner_kind = $1 AND owner_id = $2 ORDER BY id",
+                                    {owner_name(owner_kind), owner_id})) {
     try {
-      samples.push_back(telemetry::telemetry_sample_from_json(nlohmann::json::parse(text ? text : "")));
+      samples.push_back(telemetry::telemetry_sample_from_json(nlohmann::json::parse(row.at(0).get<std::string>())));
     } catch (const nlohmann::json::exception& error) {
-      throw StoreError("results database " + path_.string() + ": a telemetry sample of " + kind + ":" +
+      throw StoreError("results database " + name() + ": a telemetry sample of " + owner_name(owner_kind) + ":" +
                        std::to_string(owner_id) + " is malformed: " + error.what());
     }
   }
@@ -599,51 +538,59 @@ std::vector<telemetry::TelemetrySample> ResultsStore::telemetry_of(ResultKind ow
 core::Table ResultsStore::query(ResultKind kind, const std::vector<Filter>& filters, int limit) const {
   const TableSchema& schema = schema_of(kind);
   core::Table table{schema.name, shown_columns(schema), {}};
-  std::vector<ColumnType> filter_types;
-  for (const Filter& filter : filters) {
-    const auto found = std::find_if(table.columns.begin(), table.columns.end(),
-                                    [&](const Column& column) { return column.name == filter.column; });
-    if (found == table.columns.end()) {
-      std::vector<std::string> names;
-      for (const Column& column : table.columns) names.push_back(column.name);
-      throw UsageError("filter '" + filter_text(filter) + "': no column '" + filter.column + "'; " +
-                       (kind == ResultKind::kBench ? "bench results" : "training runs") + " have " + core::join(names));
-    }
-    if (std::find(filter_operators().begin(), filter_operators().end(), filter.op) == filter_operators().end()) {
-      throw UsageError("filter '" + filter_text(filter) + "': unknown operator '" + filter.op +
-                       "' (use = != < > <= >= ~)");
-    }
-    filter_types.push_back(found->type);
-  }
-  std::string sql = "SELECT " + column_list(table.columns) + " FROM " + quoted(schema.name);
-  for (std::size_t i = 0; i < filters.size(); ++i) {
-    sql += (i ? " AND " : " WHERE ") + filter_condition(filters[i], static_cast<int>(i + 1));
-  }
-  sql += " ORDER BY id DESC";
-  if (limit > 0) sql += " LIMIT " + std::to_string(limit);
-  Statement statement(db_, path_, sql);
-  for (std::size_t i = 0; i < filters.size(); ++i) {
-    bind_filter_value(statement.get(), static_cast<int>(i + 1), filters[i], filter_types[i]);
-  }
-  while (statement.step()) {
-    core::Row row = nlohmann::ordered_json::object();
-    for (std::size_t i = 0; i < table.columns.size(); ++i) {
-      row[table.columns[i].name] = read_value(statement.get(), static_cast<int>(i), table.columns[i].type);
-    }
-    table.rows.push_back(std::move(row));
-  }
-  std::reverse(table.rows.begin(), table.rows.end());  // newest `limit` were selected; print oldest first
+  table.rows = select_rows(*db_, kind, table.columns, filters, limit);
   return table;
 }
 
+std::vector<nlohmann::ordered_json> ResultsStore::export_rows(ResultKind kind, const std::vector<Filter>& filters) const {
+  std::vector<core::Row> rows = select_rows(*db_, kind, stored_columns(kind), filters, 0);
+  for (core::Row& row : rows) {
+    for (auto item = row.begin(); item != row.end();) item = item->is_null() ? row.erase(item) : std::next(item);
+  }
+  return rows;
+}
+
+ImportCounts ResultsStore::import_rows(ResultKind kind, const std::vector<nlohmann::ordered_json>& rows) {
+  const TableSchema& schema = schema_of(kind);
+  // Every row is checked before the first is written: a bad one changes nothing.
+  for (std::size_t index = 0; index < rows.size(); ++index) {
+    const nlohmann::ordered_json& row = rows[index];
+    const std::string where = "importing row " + std::to_string(index) + ": ";
+    if (!row.is_object()) throw StoreError(where + "not an object");
+    const auto uid = row.find(kRowUid);
+    if (uid == row.end() || !uid->is_string() || uid->get_ref<const std::string&>().empty()) {
+      throw StoreError(where + "it has no row_uid");
+    }
+    for (const auto& [name, value] : row.items()) {
+      const auto column = std::find_if(schema.stored.begin(), schema.stored.end(),
+                                       [&](const Column& c) { return c.name == name; });
+      if (column == schema.stored.end()) throw StoreError(where + "no column '" + name + "' in " + schema.name);
+      if (!fits_column(value, column->type)) {
+        throw StoreError(where + "'" + name + "' does not fit its column's type: " + value.dump().substr(0, 80));
+      }
+    }
+  }
+  ImportCounts counts;
+  WriteTransaction transaction(*db_);
+  for (const nlohmann::ordered_json& row : rows) {
+    if (insert_one(*db_, schema, row)) {
+      ++counts.inserted;
+    } else {
+      ++counts.already_present;
+    }
+  }
+  transaction.commit();
+  return counts;
+}
+
 std::optional<store::BenchRow> ResultsStore::bench_by_id(std::int64_t id) const {
-  const std::optional<nlohmann::json> row = row_by_id(db_, path_, kBenchTable, bench_schema().stored, id);
+  const std::optional<nlohmann::json> row = row_by_id(*db_, bench_schema(), id);
   if (!row) return std::nullopt;
   return store::bench_row_from_json(*row);
 }
 
 std::optional<TrainRecord> ResultsStore::train_by_id(std::int64_t id) const {
-  const std::optional<nlohmann::json> row = row_by_id(db_, path_, kTrainTable, train_schema().stored, id);
+  const std::optional<nlohmann::json> row = row_by_id(*db_, train_schema(), id);
   if (!row) return std::nullopt;
   TrainRecord record;
   record.run_dir = row->value("run_dir", "");
@@ -657,6 +604,6 @@ std::optional<TrainRecord> ResultsStore::train_by_id(std::int64_t id) const {
   return record;
 }
 
-int ResultsStore::schema_version() const { return user_version(db_, path_); }
+int ResultsStore::schema_version() const { return db_->schema_version(); }
 
 }  // namespace trainbench::store
