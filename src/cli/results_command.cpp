@@ -96,10 +96,11 @@ struct ImportOptions {
   std::vector<std::string> files;
 };
 
-fs::path database_path(const std::string& own, const std::string& listing) {
+// A SQLite file or a postgresql:// URL.
+std::string database_location(const std::string& own, const std::string& listing) {
   if (!own.empty()) return own;
   if (!listing.empty()) return listing;  // `results --db FILE export ...`
-  return store::default_database_path();
+  return store::default_database_path().string();
 }
 
 // What this build's store keeps: what a bundle is checked against.
@@ -115,9 +116,9 @@ std::string host_name() {
 }
 
 int run_export(const ExportOptions& options, const std::string& listing_db) {
-  const fs::path path = database_path(options.db, listing_db);
-  if (!fs::exists(path)) {
-    throw UsageError("no results database at " + path.string() +
+  const std::string location = database_location(options.db, listing_db);
+  if (!store::database_exists(location)) {
+    throw UsageError("no results database at " + location +
                      (options.db.empty() && listing_db.empty() ? " (nothing has been stored yet)"
                                                                : " (--db names a file that `bench` or `train` stored results in)"));
   }
@@ -128,7 +129,7 @@ int run_export(const ExportOptions& options, const std::string& listing_db) {
   std::vector<store::Filter> filters;
   for (const std::string& text : options.filters) filters.push_back(store::parse_filter(text));
 
-  const store::ResultsStore results = store::ResultsStore::open(path);
+  const store::ResultsStore results = store::ResultsStore::open(location);
   store::ResultBundle bundle;
   bundle.schema_version = results.schema_version();
   bundle.exported_at = core::utc_timestamp_now();
@@ -151,7 +152,7 @@ int run_export(const ExportOptions& options, const std::string& listing_db) {
   }
   core::write_file_atomically(options.out, text);
   std::printf("wrote %zu bench rows and %zu training runs from %s to %s (%.1f KB)\n", bundle.bench.size(),
-              bundle.train.size(), path.string().c_str(), options.out.c_str(), static_cast<double>(text.size()) / 1e3);
+              bundle.train.size(), results.name().c_str(), options.out.c_str(), static_cast<double>(text.size()) / 1e3);
   return 0;
 }
 
@@ -161,7 +162,7 @@ int run_import(const ImportOptions& options, const std::string& listing_db) {
   std::vector<std::pair<std::string, store::ResultBundle>> bundles;
   for (const std::string& file : options.files) bundles.emplace_back(file, store::read_result_bundle(file, schema));
 
-  store::ResultsStore results = store::ResultsStore::open(database_path(options.db, listing_db));
+  store::ResultsStore results = store::ResultsStore::open(database_location(options.db, listing_db));
   for (const auto& [file, bundle] : bundles) {
     store::ImportCounts bench, train;
     if (!bundle.bench.empty()) bench = results.import_rows(store::ResultKind::kBench, bundle.bench);
@@ -169,7 +170,7 @@ int run_import(const ImportOptions& options, const std::string& listing_db) {
     std::printf("%s: %zu new bench rows, %zu new runs, %zu already present\n", file.c_str(), bench.inserted,
                 train.inserted, bench.already_present + train.already_present);
   }
-  std::printf("into %s\n", results.path().string().c_str());
+  std::printf("into %s\n", results.name().c_str());
   return 0;
 }
 
