@@ -235,7 +235,7 @@ TEST(ResultBundle, RefusesValuesOfTheWrongType) {
   EXPECT_REFUSED_WITH(refusal_with("train", "summary_json", Json::object({{"model", "m"}})),
                       "train[0]: field \"summary_json\" must be text, not object");
   EXPECT_REFUSED_WITH(bundle_refusal(std::string(R"({"format":"trainbench-results-bundle","bundle_version":1e999})")),
-                      "the number 1e999 is too large for a double");
+                      "lab.tbr.json: not JSON: number overflow parsing '1e999'");
 }
 
 TEST(ResultBundle, RefusesMalformedAndDuplicateRowUids) {
