@@ -22,7 +22,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   models/convnext_config.cpp models/mobile_net_config.cpp models/resnet_config.cpp models/vision_transformer_config.cpp
   report/html_report.cpp report/markdown_report.cpp report/report_builder.cpp report/report_run.cpp
   report/run_series.cpp report/svg_chart.cpp
-  serve/http_request.cpp serve/machine_comparison.cpp serve/results_page.cpp
+  serve/http_request.cpp serve/http_server.cpp serve/machine_comparison.cpp serve/results_page.cpp serve/results_site.cpp
   store/bench_row.cpp store/results_store.cpp
   telemetry/intel_gpu_source.cpp telemetry/nvml_source.cpp telemetry/phase_summary.cpp
   telemetry/proc_stats.cpp telemetry/sampler.cpp telemetry/telemetry_log.cpp telemetry/telemetry_sample.cpp
