@@ -39,8 +39,9 @@ int run_serve(const ServeOptions& options) {
   serve::HttpServer server(options.host, options.port);
   std::printf("serving %s (read-only; Ctrl-C stops)\n", server.url().c_str());
   std::fflush(stdout);
-  server.run([&](const serve::HttpRequest& request) { return serve::answer_results_request(results, location, request); },
-             [] { return core::interrupt_requested(); });
+  server.run(
+      [&](const serve::HttpRequest& request) { return serve::answer_results_request(results, location, request); },
+      [] { return core::interrupt_requested(); });
   std::fprintf(stderr, "stopped\n");
   return 0;
 }

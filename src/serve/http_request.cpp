@@ -107,7 +107,9 @@ std::optional<ParseResult> parse_request_line(std::string_view line, HttpRequest
   if (target.empty() || target.find(' ') != std::string_view::npos) {
     return rejected(400, "the request target is empty or holds a space");
   }
-  if (version.size() != 8 || version.substr(0, 7) != "HTTP/1." || !std::isdigit(static_cast<unsigned char>(version[7]))) {
+  const bool http_1x =
+      version.size() == 8 && version.substr(0, 7) == "HTTP/1." && std::isdigit(static_cast<unsigned char>(version[7]));
+  if (!http_1x) {
     if (version.substr(0, 5) == "HTTP/") return rejected(505, "only HTTP/1.0 and HTTP/1.1 are served");
     return rejected(400, "the request line does not end in HTTP/1.1");
   }

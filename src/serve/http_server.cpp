@@ -65,6 +65,11 @@ void close_gracefully(int connection) {
   ::close(connection);
 }
 
+// An IPv6 address in brackets, as a URL writes it.
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 std::string status_line_text(int status) {
   const std::string reason = reason_phrase(status);
   return std::to_string(status) + (reason.empty() ? "" : " " + reason);
@@ -103,7 +108,7 @@ HttpResponse text_response(int status, const std::string& message) {
 }
 
 HttpServer::HttpServer(const std::string& host, int port) : host_(host) {
-  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  const std::string where = url_host(host) + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -145,8 +150,7 @@ HttpServer::~HttpServer() {
 }
 
 std::string HttpServer::url() const {
-  const std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
-  return "http://" + host + ":" + std::to_string(port_) + "/";
+  return "http://" + url_host(host_) + ":" + std::to_string(port_) + "/";
 }
 
 void HttpServer::run(const RequestHandler& handler, const std::function<bool()>& stop) {
@@ -167,7 +171,9 @@ void HttpServer::answer(int connection, const RequestHandler& handler, const std
   char buffer[4096];
   while (parsed.status == ParseStatus::kIncomplete) {
     if (!wait_for(connection, POLLIN, deadline, stop)) {
-      if (!stop()) send_all(connection, serialize_response(text_response(408, "no complete request in time"), false), stop);
+      if (!stop()) {
+        send_all(connection, serialize_response(text_response(408, "no complete request in time"), false), stop);
+      }
       ::close(connection);
       return;
     }

@@ -284,7 +284,8 @@ std::string render_results_page(const ResultsPageInput& input) {
   for (const PageFilter& filter : page_filters()) {
     if (const auto value = query_value(input.query, filter.column)) filters_asked.emplace_back(filter.column, *value);
   }
-  const std::string json_link = "/rows.json" + (format_query(filters_asked).empty() ? "" : "?" + format_query(filters_asked));
+  const std::string query = format_query(filters_asked);
+  const std::string json_link = "/rows.json" + (query.empty() ? "" : "?" + query);
 
   std::string bench_body = filter_form(input);
   if (!input.error.empty()) {

@@ -54,7 +54,8 @@ TEST(ResultsPage, ShowsEverySectionWithMachinesComparisonChartAndRuns) {
     EXPECT_NE(page.find(part), std::string::npos) << part;
   }
   // Machines: the CPU with two bench rows and one run, the GPU with one row.
-  EXPECT_NE(page.find("<td>AMD EPYC 9654</td><td>cpu</td><td>AMD EPYC 9654 96-Core Processor</td><td>Debian GNU/Linux 12 (bookworm)</td><td class=\"num\">2</td>"
+  EXPECT_NE(page.find("<td>AMD EPYC 9654</td><td>cpu</td><td>AMD EPYC 9654 96-Core Processor</td>"
+                      "<td>Debian GNU/Linux 12 (bookworm)</td><td class=\"num\">2</td>"
                       "<td class=\"num\">1</td>"),
             std::string::npos)
       << page;
@@ -103,7 +104,8 @@ TEST(ResultsPage, AnErrorReplacesTheResultsAndAnEmptyStoreSaysSo) {
   ResultsPageInput input = page_input();
   input.error = "filter 'image_size=<big>': image_size is a number";
   std::string page = render_results_page(input);
-  EXPECT_NE(page.find("<p class=\"error\">filter &#39;image_size=&lt;big&gt;&#39;: image_size is a number</p>"), std::string::npos);
+  EXPECT_NE(page.find("<p class=\"error\">filter &#39;image_size=&lt;big&gt;&#39;: image_size is a number</p>"),
+            std::string::npos);
   EXPECT_EQ(occurrences(page, "<svg"), 0u);
 
   page = render_results_page(ResultsPageInput{});
