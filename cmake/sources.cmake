@@ -8,7 +8,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   bench/compare_rules.cpp bench/out_of_memory.cpp bench/printers.cpp bench/profile.cpp bench/reference_figures.cpp
   bench/same_work.cpp bench/scaling.cpp bench/scaling_runner.cpp bench/statistics.cpp
   cli/compare_command.cpp cli/doctor_command.cpp cli/execution_flags.cpp cli/gradient_flags.cpp cli/image_limit_flag.cpp
-  cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/store_flags.cpp
+  cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/serve_command.cpp cli/store_flags.cpp
   cli/telemetry_flags.cpp
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
   core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
@@ -22,6 +22,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   models/convnext_config.cpp models/mobile_net_config.cpp models/resnet_config.cpp models/vision_transformer_config.cpp
   report/html_report.cpp report/markdown_report.cpp report/report_builder.cpp report/report_run.cpp
   report/run_series.cpp report/svg_chart.cpp
+  serve/http_request.cpp serve/http_server.cpp serve/machine_comparison.cpp serve/results_page.cpp serve/results_site.cpp
   store/bench_row.cpp store/postgres_database.cpp store/result_bundle.cpp store/results_store.cpp store/sql_database.cpp
   store/sqlite_database.cpp
   telemetry/intel_gpu_source.cpp telemetry/nvml_source.cpp telemetry/phase_summary.cpp

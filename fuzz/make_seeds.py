@@ -204,11 +204,27 @@ def seeds_bundles():
     write(t, "refused_truncated.tbr.json", bundle([bench], [])[:-40])
 
 
+# --- HTTP request heads (trainbench serve) ----------------------------------------
+
+def seeds_http():
+    t = "fuzz_http_request"
+    write(t, "get_page.txt", b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: test\r\nAccept: */*\r\n\r\n")
+    write(t, "get_filtered.txt",
+          b"GET /?model=resnet18&device=cuda%3A0&amp=bf16&image_size=224&batch_size=32 HTTP/1.1\r\n"
+          b"Host: localhost\r\n\r\n")
+    write(t, "rows_json_escaped.txt", b"GET /rows.json?model=%3Cscript%3E+x HTTP/1.1\r\nHost: a\r\n\r\n")
+    write(t, "head_http10_lf.txt", b"HEAD /rows.json HTTP/1.0\nConnection: close\n\n")
+    write(t, "post_with_body.txt", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+    write(t, "incomplete.txt", b"GET /?model=res HTTP/1.1\r\nHost: a\r\n")
+    write(t, "bad_escape.txt", b"GET /%zz HTTP/1.1\r\n\r\n")
+
+
 def main():
     seeds_safetensors()
     seeds_images()
     seeds_idx()
     seeds_bundles()
+    seeds_http()
     for target in sorted(os.listdir(CORPUS)):
         files = os.listdir(os.path.join(CORPUS, target))
         print(f"{target}: {len(files)} seeds")

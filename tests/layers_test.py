@@ -19,6 +19,8 @@ import sys
 # data and models never include each other; telemetry and store are side
 # services; bench, doctor and report are commands (report shows bench's
 # comparisons); deploy turns a finished run into files other programs load;
+# serve is `trainbench serve`'s web page over the store, which shows bench's
+# comparisons and report's charts;
 # dist is the data-parallel engine (c10d process groups, gradient buckets, the
 # launcher) that train runs on, so it sits below train and knows only the
 # models' batch-norm sync point; cli may include everything.
@@ -35,6 +37,7 @@ ALLOWED = {
     "doctor": {"core", "data", "models", "weights", "telemetry", "store", "train", "dist"},
     "report": {"core", "data", "models", "weights", "telemetry", "store", "train", "bench", "dist"},
     "deploy": {"core", "models", "weights", "train", "dist"},
+    "serve": {"core", "store", "bench", "report"},
 }
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 TORCH_INCLUDE = re.compile(r'^\s*#\s*include\s+<(torch|ATen|c10|caffe2)/', re.M)

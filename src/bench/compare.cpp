@@ -48,16 +48,6 @@ bool devices_overlap(const std::set<std::string>& a, const std::set<std::string>
   return false;
 }
 
-nlohmann::json pairing_key(const BenchRow& row, bool ignore_device) {
-  const Row full = to_row(row);
-  nlohmann::json key = nlohmann::json::array();
-  for (const std::string& column : bench_key_columns()) {
-    if (ignore_device && column == "device") continue;
-    key.push_back(full.contains(column) ? nlohmann::json(full[column]) : nlohmann::json());
-  }
-  return key;
-}
-
 void add_first_pass_note(const TrainingSide& side, std::vector<std::string>* notes) {
   if (!side.first_epoch_images_per_sec || side.train_images_per_sec.value <= 0) return;
   const double share = side.first_epoch_images_per_sec->value / side.train_images_per_sec.value;
@@ -146,6 +136,16 @@ ComparedFigure compare_duration(const std::string& name, const Estimate& a, cons
   return figure;
 }
 
+nlohmann::json bench_test_key(const BenchRow& row, bool ignore_device) {
+  const Row full = to_row(row);
+  nlohmann::json key = nlohmann::json::array();
+  for (const std::string& column : bench_key_columns()) {
+    if (ignore_device && column == "device") continue;
+    key.push_back(full.contains(column) ? nlohmann::json(full[column]) : nlohmann::json());
+  }
+  return key;
+}
+
 std::string describe_bench_test(const BenchRow& row, bool include_device) {
   std::string text = row.mode + " " + row.model + " b" + std::to_string(row.requested_batch_size) +
                      (row.batch_size != row.requested_batch_size ? " (ran b" + std::to_string(row.batch_size) + ")" : "") +
@@ -178,10 +178,10 @@ Comparison compare_benches(const BenchSide& a, const BenchSide& b) {
       comparison.unpaired_a.push_back(failed_text(row_a, !ignore_device));
       continue;
     }
-    const nlohmann::json key = pairing_key(row_a, ignore_device);
+    const nlohmann::json key = bench_test_key(row_a, ignore_device);
     std::size_t match = b.rows.size();
     for (std::size_t j = 0; j < b.rows.size() && match == b.rows.size(); ++j) {
-      if (!used[j] && pairing_key(b.rows[j], ignore_device) == key) match = j;
+      if (!used[j] && bench_test_key(b.rows[j], ignore_device) == key) match = j;
     }
     if (match == b.rows.size()) {
       comparison.unpaired_a.push_back(describe_bench_test(row_a, !ignore_device));

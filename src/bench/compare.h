@@ -112,6 +112,11 @@ ComparedFigure compare_duration(const std::string& name, const Estimate& a, cons
 // a few words (the device too unless include_device is false).
 std::string describe_bench_test(const store::BenchRow& row, bool include_device);
 
+// The values of a row's bench_key_columns() (without the device when
+// ignore_device): rows with equal keys are the same test, how compare_benches
+// pairs them.
+nlohmann::json bench_test_key(const store::BenchRow& row, bool ignore_device);
+
 Comparison compare_benches(const BenchSide& a, const BenchSide& b);
 Comparison compare_training_runs(const TrainingSide& a, const TrainingSide& b, const CompareOptions& options = {});
 Comparison compare_reference_with_bench(const TrainingSide& reference, const BenchSide& b,

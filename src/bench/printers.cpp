@@ -400,6 +400,8 @@ std::string format_sql(const Table& table) {
   return out;
 }
 
+std::string human_value_text(const Row& value) { return human_value(value); }
+
 std::string format_table(const Table& table, OutputFormat format) {
   switch (format) {
     case OutputFormat::kMarkdown:

@@ -22,4 +22,8 @@ std::string format_sql(const core::Table& table);    // CREATE TABLE IF NOT EXIS
 
 std::string format_table(const core::Table& table, OutputFormat format);
 
+// One value as markdown shows it to people: about three significant digits
+// ("512", "3.14", "12345"), lists as "a;b;c", "" for null.
+std::string human_value_text(const core::Row& value);
+
 }  // namespace trainbench::bench

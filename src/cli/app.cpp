@@ -44,6 +44,7 @@ int run(int argc, char** argv) {
   add_compare_command(app, &exit_code);
   add_report_command(app, &exit_code);
   add_launch_command(app, &exit_code);
+  add_serve_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

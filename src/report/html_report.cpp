@@ -59,6 +59,14 @@ void write_block(const Block& block, std::string* html) {
 
 }  // namespace
 
+const char* html_style() { return kStyle; }
+
+std::string render_html_block(const Block& block) {
+  std::string html;
+  write_block(block, &html);
+  return html;
+}
+
 std::string render_html(const Document& document) {
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -33,7 +33,22 @@ class PostgresDatabase final : public SqlDatabase {
 
   const std::string& name() const override { return name_; }
 
+  // A statement outside a transaction only reads (every write of the store
+  // runs in one), so when the server dropped the session since the last
+  // statement, it runs again on a new connection: `serve` keeps answering
+  // after the server restarts. Inside a transaction the caller decides.
   std::vector<SqlRow> run(const std::string& sql, const std::vector<SqlValue>& parameters) override {
+    if (in_transaction_) return run_once(sql, parameters);
+    try {
+      return run_once(sql, parameters);
+    } catch (const StoreError&) {
+      if (!connection_lost()) throw;
+    }
+    reconnect();
+    return run_once(sql, parameters);
+  }
+
+  std::vector<SqlRow> run_once(const std::string& sql, const std::vector<SqlValue>& parameters) {
     // Every value goes as text; numbers with their type named, so "$1"
     // compares with a BIGINT or DOUBLE PRECISION column as a number and a
     // filter's 1.5 meets an integer column without "invalid input syntax
@@ -84,9 +99,16 @@ class PostgresDatabase final : public SqlDatabase {
     return rows;
   }
 
-  void begin_write() override { run("BEGIN", {}); }
-  void commit() override { run("COMMIT", {}); }
+  void begin_write() override {
+    run("BEGIN", {});
+    in_transaction_ = true;
+  }
+  void commit() override {
+    in_transaction_ = false;
+    run_once("COMMIT", {});
+  }
   void rollback() noexcept override {
+    in_transaction_ = false;
     if (PQstatus(connection_) != CONNECTION_OK) return;
     PGresult* result = PQexec(connection_, "ROLLBACK");
     PQclear(result);
@@ -189,6 +211,7 @@ class PostgresDatabase final : public SqlDatabase {
   std::string url_;
   std::string name_;
   PGconn* connection_ = nullptr;
+  bool in_transaction_ = false;
 };
 
 }  // namespace
