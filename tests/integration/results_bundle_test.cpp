@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "store/postgres_server.h"
 #include "store/results_store.h"
 #include "test_support.h"
 #include "train/train_config.h"
@@ -283,6 +284,33 @@ TEST(ResultsBundleCommand, ExportOptions) {
   const BundleCommandOutput results_help = run_bundle_command("results --help");
   EXPECT_NE(results_help.text.find("export"), std::string::npos) << results_help.text;
   EXPECT_NE(results_help.text.find("--kind"), std::string::npos) << results_help.text;
+}
+
+// A bundle crosses the two kinds of store both ways: file -> server ->
+// file, and every store lists the same rows.
+TEST(ResultsBundleCommand, ABundleMovesFromAFileToAServerAndBack) {
+  TempDir dir;
+  const fs::path lab = bundle_source_store(dir);
+  const fs::path server = testing::PostgresServer::shared().new_database_url();
+  const fs::path home = dir / "home.db";
+  ASSERT_EQ(run_bundle_command("results export --db " + quoted(lab) + " --out " + quoted(dir / "a.tbr.json")).exit_code, 0);
+  const BundleCommandOutput into_server =
+      run_bundle_command("results import " + quoted(dir / "a.tbr.json") + " --db " + quoted(server));
+  ASSERT_EQ(into_server.exit_code, 0) << into_server.text;
+  EXPECT_NE(into_server.text.find("3 new bench rows, 2 new runs, 0 already present"), std::string::npos) << into_server.text;
+  const BundleCommandOutput from_server =
+      run_bundle_command("results export --db " + quoted(server) + " --out " + quoted(dir / "b.tbr.json"));
+  ASSERT_EQ(from_server.exit_code, 0) << from_server.text;
+  ASSERT_EQ(run_bundle_command("results import " + quoted(dir / "b.tbr.json") + " --db " + quoted(home)).exit_code, 0);
+  // Back into the file it came from: all of it is there already.
+  const BundleCommandOutput again = run_bundle_command("results import " + quoted(dir / "b.tbr.json") + " --db " + quoted(lab));
+  EXPECT_NE(again.text.find("0 new bench rows, 0 new runs, 5 already present"), std::string::npos) << again.text;
+  for (const char* kind : {"bench", "train"}) {
+    SCOPED_TRACE(kind);
+    const nlohmann::json at_lab = listed_without_ids(lab, kind);
+    EXPECT_EQ(listed_without_ids(server, kind), at_lab);
+    EXPECT_EQ(listed_without_ids(home, kind), at_lab);
+  }
 }
 
 }  // namespace
