@@ -173,7 +173,13 @@ class PostgresDatabase final : public SqlDatabase {
   void connect() {
     connection_ = PQconnectdb(url_.c_str());
     if (!connection_) throw StoreError("results database " + name_ + ": cannot connect: out of memory");
-    if (PQstatus(connection_) != CONNECTION_OK) fail("cannot connect", PQerrorMessage(connection_));
+    if (PQstatus(connection_) != CONNECTION_OK) {
+      // Freed here: a constructor that throws never reaches the destructor.
+      const std::string reason = PQerrorMessage(connection_);
+      PQfinish(connection_);
+      connection_ = nullptr;
+      fail("cannot connect", reason.c_str());
+    }
     // Notices ("relation already exists, skipping") are not the user's concern.
     PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);
   }
