@@ -2,8 +2,6 @@
 // printers as `bench`, so a stored row reads like a fresh one; `results
 // export` and `results import` move rows between stores as bundles
 // (store/result_bundle.h).
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -17,6 +15,7 @@
 #include "core/error.h"
 #include "core/provenance.h"
 #include "core/text.h"
+#include "dist/network_checks.h"
 #include "store/result_bundle.h"
 #include "store/results_store.h"
 
@@ -109,12 +108,6 @@ store::BundleSchema this_build_bundle_schema() {
           store::stored_columns(store::ResultKind::kTrain)};
 }
 
-std::string host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
 int run_export(const ExportOptions& options, const std::string& listing_db) {
   const std::string location = database_location(options.db, listing_db);
   if (!store::database_exists(location)) {
@@ -133,7 +126,7 @@ int run_export(const ExportOptions& options, const std::string& listing_db) {
   store::ResultBundle bundle;
   bundle.schema_version = results.schema_version();
   bundle.exported_at = core::utc_timestamp_now();
-  bundle.exported_from = {host_name(), TRAINBENCH_VERSION, core::git_commit()};
+  bundle.exported_from = {dist::this_host_name(), TRAINBENCH_VERSION, core::git_commit()};
   try {
     if (options.kind != "train") bundle.bench = results.export_rows(store::ResultKind::kBench, filters);
     if (options.kind != "bench") bundle.train = results.export_rows(store::ResultKind::kTrain, filters);

@@ -28,8 +28,6 @@ constexpr const char* kTelemetryTable = "telemetry_samples";
 // whose answer was lost, never stores it twice.
 constexpr const char* kRowUid = "row_uid";
 
-std::string quoted(const std::string& name) { return quoted_name(name); }
-
 // ---- the schema: one definition, written in each database's dialect ----
 
 // What a table stores (after its "id" column) and which of those columns
@@ -73,8 +71,8 @@ std::vector<Column> shown_columns(const TableSchema& schema) {
 }
 
 void create_table(SqlDatabase& db, const TableSchema& schema) {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + quoted(schema.name) + " (" + db.id_column();
-  for (const Column& column : schema.stored) sql += ", " + quoted(column.name) + " " + db.type_name(column.type);
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + quoted_name(schema.name) + " (" + db.id_column();
+  for (const Column& column : schema.stored) sql += ", " + quoted_name(column.name) + " " + db.type_name(column.type);
   db.run(sql + ")");
 }
 
@@ -111,23 +109,25 @@ void create_tables(SqlDatabase& db) {
 // Version 2: telemetry samples of runs and bench tests, one JSON object each
 // (telemetry/telemetry_sample.h), found by their owner's kind and id.
 void create_telemetry_table(SqlDatabase& db) {
-  db.run("CREATE TABLE IF NOT EXISTS " + quoted(kTelemetryTable) + " (" + db.id_column() +
+  db.run("CREATE TABLE IF NOT EXISTS " + quoted_name(kTelemetryTable) + " (" + db.id_column() +
          ", owner_kind TEXT NOT NULL, owner_id " + db.type_name(ColumnType::kInteger) + " NOT NULL, seconds " +
          db.type_name(ColumnType::kReal) + ", phase TEXT, sample_json TEXT NOT NULL)");
-  db.run("CREATE INDEX IF NOT EXISTS telemetry_owner ON " + quoted(kTelemetryTable) + " (owner_kind, owner_id)");
+  db.run("CREATE INDEX IF NOT EXISTS telemetry_owner ON " + quoted_name(kTelemetryTable) + " (owner_kind, owner_id)");
 }
 
 // Version 3: every row gets a row_uid (rows stored before get a random one)
 // and no two rows share one.
 void add_row_uids(SqlDatabase& db) {
   for (const TableSchema* schema : {&bench_schema(), &train_schema()}) {
-    const std::string table = quoted(schema->name);
+    const std::string table = quoted_name(schema->name);
     if (db.column_names(schema->name).empty()) create_table(db, *schema);  // an early file may lack one
-    if (!has_column(db, schema->name, kRowUid)) db.run("ALTER TABLE " + table + " ADD COLUMN " + quoted(kRowUid) + " TEXT");
-    db.run("UPDATE " + table + " SET " + quoted(kRowUid) + " = " + db.random_uid_expression() + " WHERE " +
-           quoted(kRowUid) + " IS NULL");
-    db.run("CREATE UNIQUE INDEX IF NOT EXISTS " + quoted(schema->name + "_row_uid") + " ON " + table + " (" +
-           quoted(kRowUid) + ")");
+    if (!has_column(db, schema->name, kRowUid)) {
+      db.run("ALTER TABLE " + table + " ADD COLUMN " + quoted_name(kRowUid) + " TEXT");
+    }
+    db.run("UPDATE " + table + " SET " + quoted_name(kRowUid) + " = " + db.random_uid_expression() + " WHERE " +
+           quoted_name(kRowUid) + " IS NULL");
+    db.run("CREATE UNIQUE INDEX IF NOT EXISTS " + quoted_name(schema->name + "_row_uid") + " ON " + table + " (" +
+           quoted_name(kRowUid) + ")");
   }
 }
 
@@ -159,7 +159,7 @@ void migrate(SqlDatabase& db) {
   }
   for (const TableSchema* schema : {&bench_schema(), &train_schema()}) {
     for (const Column& column : missing_columns(db, *schema)) {
-      db.run("ALTER TABLE " + quoted(schema->name) + " ADD COLUMN " + quoted(column.name) + " " +
+      db.run("ALTER TABLE " + quoted_name(schema->name) + " ADD COLUMN " + quoted_name(column.name) + " " +
              db.type_name(column.type));
     }
   }
@@ -191,7 +191,7 @@ nlohmann::ordered_json read_value(const SqlValue& stored, ColumnType type) {
 
 std::string column_list(const std::vector<Column>& columns) {
   std::vector<std::string> names;
-  for (const Column& column : columns) names.push_back(quoted(column.name));
+  for (const Column& column : columns) names.push_back(quoted_name(column.name));
   return core::join(names, ", ");
 }
 
@@ -218,8 +218,8 @@ std::optional<std::int64_t> insert_one(SqlDatabase& db, const TableSchema& schem
     parameters.push_back(found == values.end() ? SqlValue() : *found);
   }
   const std::vector<SqlRow> returned =
-      db.run("INSERT INTO " + quoted(schema.name) + " (" + column_list(schema.stored) + ") VALUES (" + placeholders +
-                 ") ON CONFLICT (" + quoted(kRowUid) + ") DO NOTHING RETURNING id",
+      db.run("INSERT INTO " + quoted_name(schema.name) + " (" + column_list(schema.stored) + ") VALUES (" +
+                 placeholders + ") ON CONFLICT (" + quoted_name(kRowUid) + ") DO NOTHING RETURNING id",
              parameters);
   if (returned.empty()) return std::nullopt;
   return returned[0][0].get<std::int64_t>();
@@ -227,7 +227,7 @@ std::optional<std::int64_t> insert_one(SqlDatabase& db, const TableSchema& schem
 
 std::int64_t id_of_row_uid(SqlDatabase& db, const TableSchema& schema, const std::string& uid) {
   const std::vector<SqlRow> rows =
-      db.run("SELECT id FROM " + quoted(schema.name) + " WHERE " + quoted(kRowUid) + " = $1", {uid});
+      db.run("SELECT id FROM " + quoted_name(schema.name) + " WHERE " + quoted_name(kRowUid) + " = $1", {uid});
   if (rows.empty()) throw StoreError("results database " + db.name() + ": row " + uid + " vanished after its insert");
   return rows[0][0].get<std::int64_t>();
 }
@@ -274,7 +274,7 @@ bool fits_column(const nlohmann::ordered_json& value, ColumnType type) {
 // reader of an older database's row sees the defaults of fields it lacked).
 std::optional<nlohmann::json> row_by_id(SqlDatabase& db, const TableSchema& schema, std::int64_t id) {
   const std::vector<SqlRow> rows =
-      db.run("SELECT " + column_list(schema.stored) + " FROM " + quoted(schema.name) + " WHERE id = $1", {id});
+      db.run("SELECT " + column_list(schema.stored) + " FROM " + quoted_name(schema.name) + " WHERE id = $1", {id});
   if (rows.empty()) return std::nullopt;
   nlohmann::json row = nlohmann::json::object();
   for (std::size_t i = 0; i < schema.stored.size(); ++i) {
@@ -335,7 +335,7 @@ SqlValue filter_value(const Filter& filter, ColumnType type) {
 }
 
 std::string filter_condition(const SqlDatabase& db, const Filter& filter, int index) {
-  const std::string column = quoted(filter.column), parameter = "$" + std::to_string(index);
+  const std::string column = quoted_name(filter.column), parameter = "$" + std::to_string(index);
   // NULL counts as a value: "peak_tflops!=5" keeps rows without a peak.
   if (filter.op == "=") return db.same_value(column, parameter);
   if (filter.op == "!=") return db.other_value(column, parameter);
@@ -349,7 +349,7 @@ std::vector<core::Row> select_rows(SqlDatabase& db, ResultKind kind, const std::
                                    const std::vector<Filter>& filters, int limit) {
   const TableSchema& schema = schema_of(kind);
   const std::vector<Column> filterable = shown_columns(schema);
-  std::string sql = "SELECT " + column_list(columns) + " FROM " + quoted(schema.name);
+  std::string sql = "SELECT " + column_list(columns) + " FROM " + quoted_name(schema.name);
   std::vector<SqlValue> parameters;
   for (const Filter& filter : filters) {
     const auto found = std::find_if(filterable.begin(), filterable.end(),
@@ -513,7 +513,7 @@ void ResultsStore::insert_telemetry(ResultKind owner_kind, std::int64_t owner_id
   // One transaction for all of them: a run's samples are stored whole or not at all.
   WriteTransaction transaction(*db_);
   for (const telemetry::TelemetrySample& sample : samples) {
-    db_->run("INSERT INTO " + quoted(kTelemetryTable) +
+    db_->run("INSERT INTO " + quoted_name(kTelemetryTable) +
                  " (owner_kind, owner_id, seconds, phase, sample_json) VALUES ($1, $2, $3, $4, $5)",
              {owner_name(owner_kind), owner_id, sample.seconds, sample.phase, telemetry::to_json(sample).dump()});
   }
@@ -522,7 +522,7 @@ void ResultsStore::insert_telemetry(ResultKind owner_kind, std::int64_t owner_id
 
 std::vector<telemetry::TelemetrySample> ResultsStore::telemetry_of(ResultKind owner_kind, std::int64_t owner_id) const {
   std::vector<telemetry::TelemetrySample> samples;
-  for (const SqlRow& row : db_->run("SELECT sample_json FROM " + quoted(kTelemetryTable) +
+  for (const SqlRow& row : db_->run("SELECT sample_json FROM " + quoted_name(kTelemetryTable) +
                                         " WHERE owner_kind = $1 AND owner_id = $2 ORDER BY id",
                                     {owner_name(owner_kind), owner_id})) {
     try {
