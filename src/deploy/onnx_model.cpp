@@ -44,12 +44,14 @@ constexpr int kTensorElemType = 1, kTensorShape = 2;  // TypeProto.Tensor
 constexpr int kShapeDim = 1;                         // TensorShapeProto.dim
 constexpr int kDimValue = 1, kDimParam = 2;          // TensorShapeProto.Dimension
 
-ProtobufWriter tensor_message(const OnnxTensor& tensor) {
+// A tensor's message up to its raw data: the whole message is these bytes
+// followed by tensor.raw (see GraphEncoding).
+ProtobufWriter tensor_message_head(const OnnxTensor& tensor) {
   ProtobufWriter out;
   for (std::int64_t d : tensor.dims) out.add_int(tensor_field::kDims, d);
   out.add_int(tensor_field::kDataType, static_cast<int>(tensor.type));
   out.add_bytes(tensor_field::kName, tensor.name);
-  out.add_bytes(tensor_field::kRawData, tensor.raw);
+  out.add_length_prefix(tensor_field::kRawData, tensor.raw.size());
   return out;
 }
 
@@ -105,15 +107,49 @@ ProtobufWriter value_info_message(const OnnxValueInfo& info) {
   return out;
 }
 
-ProtobufWriter graph_message(const OnnxGraph& graph) {
-  ProtobufWriter out;
-  for (const OnnxNode& node : graph.nodes) out.add_message(graph_field::kNode, node_message(node));
-  out.add_bytes(graph_field::kName, graph.name);
-  for (const OnnxTensor& tensor : graph.initializers) out.add_message(graph_field::kInitializer, tensor_message(tensor));
-  for (const OnnxValueInfo& input : graph.inputs) out.add_message(graph_field::kInput, value_info_message(input));
-  for (const OnnxValueInfo& output : graph.outputs) out.add_message(graph_field::kOutput, value_info_message(output));
-  return out;
-}
+// A graph's message, all but its weights encoded, and its length: the
+// model is then written in one pass into one string and each weight copied
+// into it once (a graph built in a writer of its own, then copied into the
+// model's, took 254 ms for ResNet-50's 97 MiB against protobuf's 95).
+class GraphEncoding {
+ public:
+  explicit GraphEncoding(const OnnxGraph& graph) : graph_(graph) {
+    for (const OnnxNode& node : graph.nodes) before_weights_.add_message(graph_field::kNode, node_message(node));
+    before_weights_.add_bytes(graph_field::kName, graph.name);
+    for (const OnnxTensor& tensor : graph.initializers) weight_heads_.push_back(tensor_message_head(tensor));
+    for (const OnnxValueInfo& input : graph.inputs) after_weights_.add_message(graph_field::kInput, value_info_message(input));
+    for (const OnnxValueInfo& output : graph.outputs) {
+      after_weights_.add_message(graph_field::kOutput, value_info_message(output));
+    }
+    size_ = before_weights_.bytes().size() + after_weights_.bytes().size();
+    for (std::size_t i = 0; i < weight_heads_.size(); ++i) {
+      size_ += ProtobufWriter::length_delimited_size(graph_field::kInitializer,
+                                                     weight_heads_[i].bytes().size() + graph.initializers[i].raw.size());
+    }
+  }
+
+  std::size_t size() const { return size_; }
+
+  // Appends the graph as field `field` of the message `out` is writing.
+  void write(int field, ProtobufWriter& out) const {
+    out.add_length_prefix(field, size_);
+    out.append_encoded(before_weights_.bytes());
+    for (std::size_t i = 0; i < weight_heads_.size(); ++i) {
+      const std::string& raw = graph_.initializers[i].raw;
+      out.add_length_prefix(graph_field::kInitializer, weight_heads_[i].bytes().size() + raw.size());
+      out.append_encoded(weight_heads_[i].bytes());
+      out.append_encoded(raw);
+    }
+    out.append_encoded(after_weights_.bytes());
+  }
+
+ private:
+  const OnnxGraph& graph_;
+  ProtobufWriter before_weights_;  // nodes, name
+  std::vector<ProtobufWriter> weight_heads_;
+  ProtobufWriter after_weights_;  // inputs, outputs
+  std::size_t size_ = 0;
+};
 
 }  // namespace
 
@@ -242,12 +278,16 @@ void check_model(const OnnxModel& model) {
 }
 
 std::string serialize_model(const OnnxModel& model) {
+  const GraphEncoding graph(model.graph);
+  std::size_t metadata_bytes = 0;
+  for (const auto& [key, value] : model.metadata) metadata_bytes += key.size() + value.size() + 32;
   ProtobufWriter out;
+  out.reserve(graph.size() + metadata_bytes + model.doc_string.size() + 1024);  // no regrowth: one copy of the weights
   out.add_int(model_field::kIrVersion, model.ir_version);
   out.add_bytes(model_field::kProducerName, model.producer_name);
   out.add_bytes(model_field::kProducerVersion, model.producer_version);
   if (!model.doc_string.empty()) out.add_bytes(model_field::kDocString, model.doc_string);
-  out.add_message(model_field::kGraph, graph_message(model.graph));
+  graph.write(model_field::kGraph, out);
   ProtobufWriter opset;
   opset.add_bytes(opset_field::kDomain, "");
   opset.add_int(opset_field::kVersion, model.opset);
@@ -258,7 +298,7 @@ std::string serialize_model(const OnnxModel& model) {
     entry.add_bytes(entry_field::kValue, value);
     out.add_message(model_field::kMetadataProps, entry);
   }
-  return out.bytes();
+  return std::move(out).take_bytes();
 }
 
 }  // namespace trainbench::deploy

@@ -39,9 +39,22 @@ void ProtobufWriter::add_float(int field, float value) {
 }
 
 void ProtobufWriter::add_bytes(int field, const void* data, std::size_t size) {
+  add_length_prefix(field, size);
+  bytes_.append(static_cast<const char*>(data), size);
+}
+
+void ProtobufWriter::add_length_prefix(int field, std::size_t size) {
   add_tag(field, kLengthDelimited);
   add_varint(size);
-  bytes_.append(static_cast<const char*>(data), size);
+}
+
+std::size_t ProtobufWriter::length_delimited_size(int field, std::size_t size) {
+  const auto varint_size = [](std::uint64_t value) {
+    std::size_t bytes = 1;
+    for (; value >= 0x80; value >>= 7) ++bytes;
+    return bytes;
+  };
+  return varint_size((static_cast<std::uint64_t>(field) << 3) | kLengthDelimited) + varint_size(size) + size;
 }
 
 void ProtobufWriter::add_bytes(int field, const std::string& bytes) { add_bytes(field, bytes.data(), bytes.size()); }

@@ -52,5 +52,29 @@ TEST(ProtobufWriter, StringsFloatsAndNestedMessages) {
   EXPECT_EQ(hex(empty.bytes()), "0a00");
 }
 
+// A message written in pieces (prefix, then its encoded bytes) is the same
+// as one built whole and added; its size is known before it is written, at
+// lengths whose varint takes one, two and three bytes and a two-byte tag.
+TEST(ProtobufWriter, AMessageWrittenInPiecesEqualsOneAddedWhole) {
+  for (const std::size_t length : {std::size_t{0}, std::size_t{127}, std::size_t{128}, std::size_t{20000}}) {
+    for (const int field : {1, 20}) {
+      const std::string payload(length, 'x');
+      ProtobufWriter inner;
+      inner.add_bytes(9, payload);
+      ProtobufWriter whole;
+      whole.add_message(field, inner);
+      ProtobufWriter pieces;
+      ProtobufWriter head;
+      head.add_length_prefix(9, payload.size());
+      pieces.add_length_prefix(field, head.bytes().size() + payload.size());
+      pieces.append_encoded(head.bytes());
+      pieces.append_encoded(payload);
+      EXPECT_EQ(hex(pieces.bytes()), hex(whole.bytes())) << length << " " << field;
+      EXPECT_EQ(ProtobufWriter::length_delimited_size(field, inner.bytes().size()), whole.bytes().size());
+      EXPECT_EQ(std::move(pieces).take_bytes(), whole.bytes());
+    }
+  }
+}
+
 }  // namespace
 }  // namespace trainbench::deploy
