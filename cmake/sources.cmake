@@ -11,7 +11,7 @@ set(TRAINBENCH_PLAIN_SOURCES
   cli/launch_command.cpp cli/option_checks.cpp cli/report_command.cpp cli/results_command.cpp cli/serve_command.cpp cli/store_flags.cpp
   cli/telemetry_flags.cpp
   core/atomic_file.cpp core/host_facts.cpp core/interrupt.cpp core/malloc_tuning.cpp
-  core/openmp_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
+  core/thread_pool_environment.cpp core/provenance.cpp core/random.cpp core/system_view.cpp core/table.cpp
   dist/launch_environment.cpp dist/local_launcher.cpp dist/network_checks.cpp
   deploy/convnext_onnx.cpp deploy/mobile_onnx.cpp deploy/onnx_library_check.cpp deploy/onnx_lowering.cpp deploy/onnx_model.cpp deploy/protobuf_writer.cpp deploy/resnet_onnx.cpp
   deploy/vit_onnx.cpp

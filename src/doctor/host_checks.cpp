@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -223,6 +224,11 @@ ThreadFacts measure_threads() {
 
 namespace {
 
+// The longest spin of OpenBLAS's idle threads (2^N cycles) measured to cost
+// nothing on 2 cores: 4 and 14 gave the same speed, 28 (its default) lost a
+// fifth of convnext_tiny's (bench/results/cpu-thread-pools.md).
+constexpr int kLongestHarmlessOpenBlasSpin = 14;
+
 // OMP_NUM_THREADS and friends: 1 quietly starves LibTorch and its BLAS of
 // cores; more than the cores oversubscribes them. `readers` names who follows
 // the variable, `when_one` what a 1 costs training.
@@ -291,8 +297,8 @@ std::vector<CheckResult> evaluate_threads(const core::SystemView& view, const Th
 
   // OpenMP threads spin at barriers unless the policy is PASSIVE, and a
   // spinning thread holds a core another thread needs (see
-  // core/openmp_environment.h). trainbench sets PASSIVE for itself when the
-  // variable is unset, so the doctor (a trainbench process) sees it set then.
+  // core/thread_pool_environment.h). trainbench sets PASSIVE for itself when
+  // the variable is unset, so the doctor (a trainbench process) sees it set then.
   const std::optional<std::string> policy = view.env("OMP_WAIT_POLICY");
   if (policy && core::lowercase(*policy) != "passive") {
     results.push_back(result("threads", "omp_wait_policy", Status::kWarn,
@@ -303,6 +309,22 @@ std::vector<CheckResult> evaluate_threads(const core::SystemView& view, const Th
     results.push_back(result("threads", "omp_wait_policy", Status::kOk,
                              policy ? "OMP_WAIT_POLICY=" + *policy + " (trainbench sets PASSIVE for itself when unset)"
                                     : "OMP_WAIT_POLICY unset (trainbench sets PASSIVE for itself)"));
+  }
+  // OpenBLAS's idle threads spin 2^N cycles after each matrix product (N 28,
+  // about 0.1 s, unless set), holding the cores OpenMP's threads need next.
+  // trainbench sets 4 (its minimum) for itself when the variable is unset.
+  const std::optional<std::string> timeout = view.env("OPENBLAS_THREAD_TIMEOUT");
+  const int spin_exponent = timeout ? std::atoi(timeout->c_str()) : 0;
+  if (timeout && spin_exponent > kLongestHarmlessOpenBlasSpin) {
+    results.push_back(result("threads", "openblas_thread_timeout", Status::kWarn,
+                             "OPENBLAS_THREAD_TIMEOUT=" + *timeout + ": OpenBLAS's threads spin 2^" +
+                                 std::to_string(spin_exponent) +
+                                 " cycles after every matrix product and hold cores OpenMP's threads need",
+                             "unset OPENBLAS_THREAD_TIMEOUT (trainbench then runs itself with 4) or set it to 4"));
+  } else {
+    results.push_back(result("threads", "openblas_thread_timeout", Status::kOk,
+                             timeout ? "OPENBLAS_THREAD_TIMEOUT=" + *timeout + " (trainbench sets 4 for itself when unset)"
+                                     : "OPENBLAS_THREAD_TIMEOUT unset (trainbench sets 4 for itself)"));
   }
   return results;
 }

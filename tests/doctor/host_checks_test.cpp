@@ -201,6 +201,18 @@ TEST(DoctorThreadsTest, ActiveWaitPolicyWarns) {
   EXPECT_NE(policy.advice.find("PASSIVE"), std::string::npos);
 }
 
+TEST(DoctorThreadsTest, OpenBlasThreadsThatSpinLongWarn) {
+  FakeHost machine;
+  EXPECT_EQ(named(evaluate_threads(machine.view, ThreadFacts{2, 2, 2}), "openblas_thread_timeout").status, Status::kOk);
+  machine.view.environment["OPENBLAS_THREAD_TIMEOUT"] = "4";
+  EXPECT_EQ(named(evaluate_threads(machine.view, ThreadFacts{2, 2, 2}), "openblas_thread_timeout").status, Status::kOk);
+  machine.view.environment["OPENBLAS_THREAD_TIMEOUT"] = "28";
+  const CheckResult spin = named(evaluate_threads(machine.view, ThreadFacts{2, 2, 2}), "openblas_thread_timeout");
+  EXPECT_EQ(spin.status, Status::kWarn);
+  EXPECT_NE(spin.evidence.find("2^28 cycles"), std::string::npos) << spin.evidence;
+  EXPECT_NE(spin.advice.find("unset OPENBLAS_THREAD_TIMEOUT"), std::string::npos);
+}
+
 TEST(DoctorThreadsTest, MeasuredFactsAreSane) {
   const ThreadFacts facts = measure_threads();
   EXPECT_GE(facts.available_cores, 1);

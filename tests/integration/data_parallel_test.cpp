@@ -59,9 +59,10 @@ JobResult run(const std::string& args) {
   return result;
 }
 
-// One rank's flags: resnet18 at 32 px, one thread each, nothing stored.
-std::string train_flags(const fs::path& data, const fs::path& output, int batch, const std::string& extra = "") {
-  return "train --data '" + data.string() + "' --model resnet18 --img-size 32 -b " + std::to_string(batch) +
+// One rank's flags: resnet18 (or `model`) at 32 px, one thread each, nothing stored.
+std::string train_flags(const fs::path& data, const fs::path& output, int batch, const std::string& extra = "",
+                        const std::string& model = "resnet18") {
+  return "train --data '" + data.string() + "' --model " + model + " --img-size 32 -b " + std::to_string(batch) +
          " --threads 1 --workers 1 --no-progress --no-db --output '" + output.string() + "' " +
          extra;
 }
@@ -205,6 +206,29 @@ TEST_F(DataParallel, WithSyncBnTwoRanksOfBAndFourRanksOfHalfBTrainTheWeightsOfOn
   EXPECT_EQ(read_json(path("one") / "summary.json")["train_images_seen"], 24);
   EXPECT_EQ(read_json(path("two") / "summary.json")["train_images_seen"], 24);
   EXPECT_EQ(four["train_images_seen"], 24);
+}
+
+// The families without batch norm or dropout (LayerNorm works per image, so
+// splitting the batch changes nothing but the order of sums): two ranks of
+// batch 2 train the weights one rank trains at batch 4, through the same
+// gradient buckets and all-reduce as the ResNets.
+TEST_F(DataParallel, TheLayerNormFamiliesTrainTheWeightsOfOneRankOfTheJobsBatch) {
+  const std::string steps = "--epochs 1 --max-steps 3";
+  for (const std::string model : {"vit_small_patch16_224", "convnext_tiny"}) {
+    SCOPED_TRACE(model);
+    const JobResult one = run(train_flags(data(), path(model + "-one"), 4, steps, model));
+    ASSERT_EQ(one.code, 0) << one.output;
+    const JobResult two =
+        run(launch_flags(2, testing::free_port()) + train_flags(data(), path(model + "-two"), 2, steps, model));
+    ASSERT_EQ(two.code, 0) << two.output;
+    EXPECT_EQ(read_json(path(model + "-two") / "summary.json")["world_size"], 2);
+    const fs::path weights = "last_model.safetensors";
+    EXPECT_LT(max_weight_difference(path(model + "-one") / weights, path(model + "-two") / weights), 1e-4);
+    // The tolerance tells runs apart: one rank at batch 2 ends elsewhere.
+    const JobResult half = run(train_flags(data(), path(model + "-half"), 2, steps, model));
+    ASSERT_EQ(half.code, 0) << half.output;
+    EXPECT_GT(max_weight_difference(path(model + "-one") / weights, path(model + "-half") / weights), 1e-3);
+  }
 }
 
 // Debian's real torchrun (PyTorch 1.13, python3-torch of the test set) with

@@ -44,8 +44,8 @@ void make_mixed_format_set(const fs::path& root) {
 // The run every test continues or compares with: 3 epochs of 14 steps, a
 // checkpoint every 5 steps, with the workload's augmentation so that its
 // random draws are part of what must repeat.
-std::vector<std::string> train_args(const fs::path& data, const fs::path& run) {
-  return {"train", "--data", data.string(), "--model", "resnet18", "--img-size", "32", "-b", "4", "--epochs", "3",
+std::vector<std::string> train_args(const fs::path& data, const fs::path& run, const std::string& model = "resnet18") {
+  return {"train", "--data", data.string(), "--model", model, "--img-size", "32", "-b", "4", "--epochs", "3",
           "--threads", "1", "--workers", "1", "--checkpoint-every", "5", "--no-progress", "--no-db",
           "--telemetry-interval", "0.2", "--output", run.string()};
 }
@@ -142,6 +142,24 @@ TEST_F(Resume, AfterSigkillAtAnArbitraryStepEndsBitwiseEqualToAnUninterruptedRun
   const std::string again = testing::run_command(trainbench_command("train --no-db --resume '" + run.string() + "'"), &code);
   EXPECT_EQ(code, 0);
   EXPECT_NE(again.find("is finished"), std::string::npos) << again;
+}
+
+// A family whose forward pass draws random numbers (EfficientNet's head
+// dropout, 0.2) resumes bitwise too: the generator's state is checkpointed.
+TEST_F(Resume, EfficientNetWithDropoutResumesBitwiseEqualToAnUninterruptedRun) {
+  const fs::path whole = *dir_ / "efficientnet-whole";
+  int code = -1;
+  std::string out = testing::run_command(trainbench_command(join_args(train_args(data(), whole, "efficientnet_b0"))), &code);
+  ASSERT_EQ(code, 0) << out;
+  const fs::path run = *dir_ / "efficientnet-killed";
+  const int status = run_until_signalled(train_args(data(), run, "efficientnet_b0"), run, 23, SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_FALSE(fs::exists(run / "summary.json"));
+  out = testing::run_command(trainbench_command("train --no-progress --no-db --resume '" + run.string() + "'"), &code);
+  ASSERT_EQ(code, 0) << out;
+  expect_bitwise_equal_weights(whole / "last_model.safetensors", run / "last_model.safetensors");
+  expect_each_step_once(run, 42);
+  EXPECT_EQ(read_json(whole / "summary.json")["val_loss"], read_json(run / "summary.json")["val_loss"]);
 }
 
 TEST_F(Resume, SigintAndSigtermWriteACheckpointAndExit130And143) {
