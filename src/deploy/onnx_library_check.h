@@ -7,7 +7,7 @@
 // messages, for measured reasons (bench/onnx-writer-vs-library,
 // bench/results/onnx-writer-vs-library.md): its bytes are identical to
 // protobuf's for every family (a test holds it to that), it encodes them in
-// about two thirds of protobuf's time, it needs no library where a PyTorch
+// about 70 % of protobuf's time, it needs no library where a PyTorch
 // wheel's ABI rules libonnx out, and ONNX's version converter cannot bring
 // our opset-17 graphs down to 13 (no adapters), so each opset is lowered
 // directly. This check reads exactly the bytes that go to disk.
