@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <system_error>
 
 #include "core/host_facts.h"
 #include "core/text.h"
+#include "core/thread_pool_environment.h"
 #include "core/threads.h"
 #include "core/torch_compat.h"
 
@@ -229,6 +231,24 @@ namespace {
 // fifth of convnext_tiny's (bench/results/cpu-thread-pools.md).
 constexpr int kLongestHarmlessOpenBlasSpin = 14;
 
+// A variable that decides whether a pool's idle threads spin, which
+// trainbench sets to `ours` for itself when it is unset
+// (core/thread_pool_environment.h), so the doctor, a trainbench process,
+// sees it set then. `spin_cost` says what a value costs ("" for nothing).
+CheckResult idle_thread_variable(const core::SystemView& view, const std::string& variable, const std::string& ours,
+                                 const std::function<std::string(const std::string&)>& spin_cost) {
+  const std::string name = core::lowercase(variable);
+  const std::optional<std::string> value = view.env(variable);
+  const std::string cost = value ? spin_cost(*value) : "";
+  if (!cost.empty()) {
+    return result("threads", name, Status::kWarn, variable + "=" + *value + ": " + cost,
+                  "unset " + variable + " (trainbench then runs itself with " + ours + ") or set it to " + ours);
+  }
+  const std::string sets = "trainbench sets " + ours + " for itself";
+  return result("threads", name, Status::kOk,
+                value ? variable + "=" + *value + " (" + sets + " when unset)" : variable + " unset (" + sets + ")");
+}
+
 // OMP_NUM_THREADS and friends: 1 quietly starves LibTorch and its BLAS of
 // cores; more than the cores oversubscribes them. `readers` names who follows
 // the variable, `when_one` what a 1 costs training.
@@ -296,36 +316,23 @@ std::vector<CheckResult> evaluate_threads(const core::SystemView& view, const Th
   results.push_back(thread_variable(view, "OPENBLAS_NUM_THREADS", "OpenBLAS", "in OpenBLAS's matrix products", cores));
 
   // OpenMP threads spin at barriers unless the policy is PASSIVE, and a
-  // spinning thread holds a core another thread needs (see
-  // core/thread_pool_environment.h). trainbench sets PASSIVE for itself when
-  // the variable is unset, so the doctor (a trainbench process) sees it set then.
-  const std::optional<std::string> policy = view.env("OMP_WAIT_POLICY");
-  if (policy && core::lowercase(*policy) != "passive") {
-    results.push_back(result("threads", "omp_wait_policy", Status::kWarn,
-                             "OMP_WAIT_POLICY=" + *policy + ": OpenMP threads spin at every barrier and hold cores the "
-                                                            "loader's threads need",
-                             "unset OMP_WAIT_POLICY (trainbench then runs itself with PASSIVE) or set it to PASSIVE"));
-  } else {
-    results.push_back(result("threads", "omp_wait_policy", Status::kOk,
-                             policy ? "OMP_WAIT_POLICY=" + *policy + " (trainbench sets PASSIVE for itself when unset)"
-                                    : "OMP_WAIT_POLICY unset (trainbench sets PASSIVE for itself)"));
-  }
+  // spinning thread holds a core another thread needs.
+  results.push_back(idle_thread_variable(view, "OMP_WAIT_POLICY", core::kDefaultOpenMpWaitPolicy,
+                                         [](const std::string& policy) -> std::string {
+                                           if (core::lowercase(policy) == "passive") return "";
+                                           return "OpenMP threads spin at every barrier and hold cores the loader's "
+                                                  "threads need";
+                                         }));
   // OpenBLAS's idle threads spin 2^N cycles after each matrix product (N 28,
   // about 0.1 s, unless set), holding the cores OpenMP's threads need next.
-  // trainbench sets 4 (its minimum) for itself when the variable is unset.
-  const std::optional<std::string> timeout = view.env("OPENBLAS_THREAD_TIMEOUT");
-  const int spin_exponent = timeout ? std::atoi(timeout->c_str()) : 0;
-  if (timeout && spin_exponent > kLongestHarmlessOpenBlasSpin) {
-    results.push_back(result("threads", "openblas_thread_timeout", Status::kWarn,
-                             "OPENBLAS_THREAD_TIMEOUT=" + *timeout + ": OpenBLAS's threads spin 2^" +
-                                 std::to_string(spin_exponent) +
-                                 " cycles after every matrix product and hold cores OpenMP's threads need",
-                             "unset OPENBLAS_THREAD_TIMEOUT (trainbench then runs itself with 4) or set it to 4"));
-  } else {
-    results.push_back(result("threads", "openblas_thread_timeout", Status::kOk,
-                             timeout ? "OPENBLAS_THREAD_TIMEOUT=" + *timeout + " (trainbench sets 4 for itself when unset)"
-                                     : "OPENBLAS_THREAD_TIMEOUT unset (trainbench sets 4 for itself)"));
-  }
+  results.push_back(idle_thread_variable(view, "OPENBLAS_THREAD_TIMEOUT", core::kDefaultOpenBlasThreadTimeout,
+                                         [](const std::string& timeout) -> std::string {
+                                           const int exponent = std::atoi(timeout.c_str());
+                                           if (exponent <= kLongestHarmlessOpenBlasSpin) return "";
+                                           return "OpenBLAS's threads spin 2^" + std::to_string(exponent) +
+                                                  " cycles after every matrix product and hold cores OpenMP's "
+                                                  "threads need";
+                                         }));
   return results;
 }
 
